@@ -1,0 +1,66 @@
+# The two commands: `make run` (set up, then start the emulator suite) and `make test` (set up, then
+# run every test tier). Everything else here is what those two need.
+
+PYTHON ?= python3
+VENV := venv
+PY := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest
+EMULATORS := $(PY) tools/emulators.py
+
+.PHONY: run test setup seed check lint typecheck unit integration e2e bench clean
+
+## Set-up: the venv where the Firebase CLI expects it (./venv), the CLI from package-lock.json.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The CLI's package.json lives in tools/: a package.json beside requirements.txt would make the
+# Firebase CLI treat the functions source (the repository root) as Node code.
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed tools/node_modules/.installed
+
+## The product on the Firebase emulator suite (functions, Firestore, Auth, Pub/Sub, Tasks).
+run: setup
+	@echo "Starting the emulator suite (project demo-integrations). When it is ready:"
+	@echo "  callables  http://127.0.0.1:5001/demo-integrations/us-central1/<function id>"
+	@echo "  Firestore  127.0.0.1:8080   Auth 127.0.0.1:9099   Pub/Sub 127.0.0.1:8085   Tasks 127.0.0.1:9499"
+	@echo "  then, in another terminal: make seed"
+	$(EMULATORS) start
+
+## Demo team, owner user and an ID token, in the running emulators.
+seed: setup
+	$(PY) tools/seed.py
+
+## Every test tier; fails when any test fails.
+test: setup lint typecheck unit integration e2e
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck:
+	$(PY) -m mypy
+
+unit:
+	$(PYTEST) tests/unit
+
+# The integration tier starts its own Firestore emulator (tests/support/firestore_emulator.py).
+integration:
+	$(PYTEST) tests/integration
+
+# The e2e tier runs inside the whole emulator suite, functions served over HTTP.
+e2e:
+	$(EMULATORS) exec -- $(PYTEST) tests/e2e
+
+check: test
+
+bench: setup
+	$(PY) bench/api_keys.py
+
+clean:
+	rm -rf $(VENV) tools/node_modules .emulators .pytest_cache .mypy_cache .ruff_cache

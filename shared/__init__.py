@@ -1,0 +1,1 @@
+"""The integrations backend's shared package: everything the functions in `functions/` call into."""

