@@ -140,5 +140,14 @@ def validator() -> KeyValidator:
     return KeyValidator(settings.api_key_cache_seconds, UsageBuffer(settings.api_key_usage_flush_seconds))
 
 
+def reset_validator() -> None:
+    """Write out buffered usage and start over (tests point the process at a fresh project)."""
+    if validator.cache_info().currsize:
+        current = validator()
+        current.usage.flush()
+        current.usage.stop()
+    validator.cache_clear()
+
+
 def validate_key(request: ApiKeyValidate) -> ApiKeyValidation:
     return validator().validate(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, Strict, StringConstraints, field_validator, model_validator
 
@@ -215,3 +215,7 @@ class ApiKeyValidation(PublicModel):
     remaining: int | None = None
     reset: datetime | None = None
     expires_at: datetime | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        # "When known": an unknown key answers only `valid` and `code`, with nothing to probe.
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)

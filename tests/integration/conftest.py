@@ -1,0 +1,87 @@
+"""The integration tier: the product's code against a real Firestore emulator.
+
+One emulator for the session; each test gets a project id of its own (data, rules and triggers are per
+project in the emulator), which isolates tests more cheaply than wiping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.cloud import firestore
+
+from shared.api_keys.validation import reset_validator
+from shared.models.teams import Role
+from shared.settings import reset_settings
+from shared.store import client, members
+from tests.support.firestore_emulator import FirestoreEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Unsigned ID tokens are accepted by the Admin SDK when it believes the Auth emulator is in use; it
+# does not contact the emulator to verify them (local-stack.md), so no Auth emulator runs here.
+os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[FirestoreEmulator]:
+    emulator = FirestoreEmulator(ROOT / "firestore.rules")
+    emulator.start()
+    previous = os.environ.get("FIRESTORE_EMULATOR_HOST")
+    os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+        if previous is None:
+            os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+        else:
+            os.environ["FIRESTORE_EMULATOR_HOST"] = previous
+
+
+@pytest.fixture
+def project_id(firestore_emulator: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, empty Firestore project for this test, used by the product's client."""
+    project = f"test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("GCLOUD_PROJECT", project)
+    reset_settings()
+    client.reset_client()
+    reset_validator()
+    yield project
+    reset_validator()
+    client.reset_client()
+
+
+@pytest.fixture
+def db(project_id: str) -> firestore.Client:
+    return client.db()
+
+
+@pytest.fixture
+def team(db: firestore.Client) -> str:
+    """A team with an owner, an admin and a member (uids `owner`, `admin`, `member`)."""
+    team_id = "team-a"
+    db.document(f"teams/{team_id}").set({"name": "Team A"})
+    for role in Role:
+        members.set_role(team_id, role.value, role)
+    return team_id
+
+
+def all_documents(db: firestore.Client) -> dict[str, dict[str, object]]:
+    """Every document in the project, by path: what a test asserts was (or was not) written."""
+    found: dict[str, dict[str, object]] = {}
+
+    def walk(collections: list[firestore.CollectionReference]) -> None:
+        for collection in collections:
+            for ref in collection.list_documents():
+                snapshot = ref.get()
+                if snapshot.exists:
+                    found[ref.path] = snapshot.to_dict() or {}
+                walk(list(ref.collections()))
+
+    walk(list(db.collections()))
+    return found

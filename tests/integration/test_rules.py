@@ -1,0 +1,122 @@
+"""firestore.rules over REST as owner, admin, member, non-member and signed out, for every collection.
+
+Clients read what the console shows and write nothing; server-only documents are closed to everyone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from google.cloud import firestore
+
+from tests.support.firestore_emulator import FirestoreEmulator
+from tests.support.rules_client import RulesClient
+
+RULES = (Path(__file__).resolve().parents[2] / "firestore.rules").read_text()
+TEAM = "team-a"
+USERS = ["owner", "admin", "member", "stranger", None]
+MEMBERS = {"owner", "admin", "member"}
+OK, DENIED = 200, 403
+
+
+@pytest.fixture
+def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore.Client, team: str) -> str:
+    firestore_emulator.load_rules(project_id, RULES)
+    now = datetime.now(UTC)
+    db.document(f"teams/{TEAM}/apiKeys/key-1").set(
+        {"name": "k", "start": "abcd", "end": "wxyz", "createdAt": now}
+    )
+    db.document(f"teams/{TEAM}/apiKeys/key-1/rateWindows/1000").set({"reserved": 3})
+    db.document("apiKeyIndex/hash-1").set({"teamId": TEAM, "keyId": "key-1"})
+    return project_id
+
+
+def client(emulator: FirestoreEmulator, project_id: str, uid: str | None) -> RulesClient:
+    return RulesClient(emulator.host, project_id, uid)
+
+
+READS = [
+    # (what, path, who may read it)
+    ("team", f"teams/{TEAM}", MEMBERS),
+    # A signed-in user may look up their own membership (a stranger learns it does not exist).
+    ("own membership", f"teams/{TEAM}/members/{{uid}}", {*MEMBERS, "stranger"}),
+    ("someone else's membership", f"teams/{TEAM}/members/owner", {"owner"}),
+    ("API key metadata", f"teams/{TEAM}/apiKeys/key-1", MEMBERS),
+    ("rate-limit window", f"teams/{TEAM}/apiKeys/key-1/rateWindows/1000", set()),
+    ("API key index", "apiKeyIndex/hash-1", set()),
+]
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+@pytest.mark.parametrize(("what", "path", "readers"), READS, ids=[r[0] for r in READS])
+def test_who_reads_what(
+    firestore_emulator: FirestoreEmulator,
+    seeded: str,
+    uid: str | None,
+    what: str,
+    path: str,
+    readers: set[str],
+) -> None:
+    as_user = client(firestore_emulator, seeded, uid)
+    status = as_user.get(path.format(uid=uid))
+    if uid in readers:
+        assert status in {OK, 404}, what
+    else:
+        assert status == DENIED, what
+
+
+LISTS = [
+    ("API keys", f"teams/{TEAM}/apiKeys", MEMBERS),
+    ("members", f"teams/{TEAM}/members", set()),
+    ("API key index", "apiKeyIndex", set()),
+    ("rate-limit windows", f"teams/{TEAM}/apiKeys/key-1/rateWindows", set()),
+]
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+@pytest.mark.parametrize(("what", "collection", "listers"), LISTS, ids=[r[0] for r in LISTS])
+def test_who_lists_what(
+    firestore_emulator: FirestoreEmulator,
+    seeded: str,
+    uid: str | None,
+    what: str,
+    collection: str,
+    listers: set[str],
+) -> None:
+    as_user = client(firestore_emulator, seeded, uid)
+    assert as_user.list(collection) == (OK if uid in listers else DENIED), what
+
+
+WRITES = [
+    ("team", "teams", TEAM),
+    ("membership", f"teams/{TEAM}/members", "{uid}"),
+    ("API key", f"teams/{TEAM}/apiKeys", "key-1"),
+    ("new API key", f"teams/{TEAM}/apiKeys", "key-2"),
+    ("rate-limit window", f"teams/{TEAM}/apiKeys/key-1/rateWindows", "1000"),
+    ("API key index", "apiKeyIndex", "hash-1"),
+    ("new API key index entry", "apiKeyIndex", "hash-2"),
+]
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+@pytest.mark.parametrize(("what", "collection", "document_id"), WRITES, ids=[w[0] for w in WRITES])
+def test_nobody_writes_from_a_client(
+    firestore_emulator: FirestoreEmulator,
+    seeded: str,
+    db: firestore.Client,
+    uid: str | None,
+    what: str,
+    collection: str,
+    document_id: str,
+) -> None:
+    as_user = client(firestore_emulator, seeded, uid)
+    document_id = document_id.format(uid=uid or "anonymous")
+    path = f"{collection}/{document_id}"
+    before = db.document(path).get().to_dict()
+
+    assert as_user.create(collection, document_id) in {DENIED, 409}, what
+    assert as_user.update(path) == DENIED, what
+    assert as_user.delete(path) == DENIED, what
+    assert db.document(path).get().to_dict() == before
