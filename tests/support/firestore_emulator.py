@@ -6,10 +6,10 @@ process we hold is the server and stopping it leaves nothing behind (local-stack
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,7 +55,7 @@ class FirestoreEmulator:
         self.host = f"127.0.0.1:{self.port}"
         self.rules_file = rules_file
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"firestore-emulator-{self.port}.log"
+        self._log_path = Path(tempfile.gettempdir()) / f"firestore-emulator-{self.port}.log"
 
     def start(self) -> None:
         command = [
