@@ -8,6 +8,7 @@ can be rotated by putting a new entry first and re-encrypting at leisure.
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import os
@@ -59,7 +60,10 @@ def parse_keyring(raw: str) -> Keyring:
         version, sep, encoded = entry.partition(":")
         if not sep or not version:
             raise FailedPrecondition("ENCRYPTION_KEYS entries must look like <version>:<base64 key>")
-        key = base64.b64decode(encoded)
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise FailedPrecondition(f"encryption key {version} is not base64") from None
         if len(key) != 32:
             raise FailedPrecondition(f"encryption key {version} must be 32 bytes")
         keys[version] = key

@@ -82,4 +82,6 @@ class UsageBuffer:
                 current.last_used = max(current.last_used, pending.last_used)
 
     def stop(self) -> None:
+        """End the background flusher (whatever is still buffered stays unwritten)."""
         self._stopped.set()
+        atexit.unregister(self.flush)

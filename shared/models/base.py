@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 from pydantic.alias_generators import to_camel
 
+
+def _iso_text_only(value: object) -> object:
+    # Lax datetime parsing also takes Unix epochs (numbers, or digits in a string); on the wire a
+    # timestamp is ISO-8601 text, so anything else is refused before pydantic parses it.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        raise ValueError("must be an ISO-8601 timestamp with an offset, like 2027-01-31T12:00:00Z")
+    return value
+
+
 # Timestamps arrive as ISO-8601 strings with an offset and leave as ISO-8601 in UTC. Strict models
-# would refuse the string form, so timestamps alone are validated in lax mode.
-Timestamp = Annotated[AwareDatetime, Strict(False)]
+# would refuse the string form, so timestamps alone are validated in lax mode, text only.
+Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_text_only)]
 
 # Firestore document ids we generate or accept from callers: no slashes, no dots-only ids, bounded.
 DocumentId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]

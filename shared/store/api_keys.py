@@ -14,11 +14,11 @@ from shared.models.api_keys import ApiKeyDoc, ApiKeyIndexDoc
 from shared.store import paths
 from shared.store.client import db, translated_errors
 
-# The index document carries exactly what a validation reads, so a validation is one document read.
-INDEX_FIELDS = ("teamId", "keyId", "scopes", "enabled", "expiresAt", "rateLimit")
+USAGE_WRITE_TIMEOUT_SECONDS = 10.0
 
 
 def index_from(doc: ApiKeyDoc) -> ApiKeyIndexDoc:
+    """The index document carries exactly what a validation reads: a validation is one document read."""
     return ApiKeyIndexDoc(
         team_id=doc.team_id,
         key_id=doc.id,
@@ -125,7 +125,8 @@ def add_usage(team_id: str, key_id: str, count: int, last_used: datetime) -> boo
     body: dict[str, Any] = {"usageCount": Increment(count), "lastUsed": last_used}
     try:
         with translated_errors():
-            db().document(paths.api_key(team_id, key_id)).update(body)
+            # Bounded, so a flush at shutdown cannot hold the instance while Firestore is unreachable.
+            db().document(paths.api_key(team_id, key_id)).update(body, timeout=USAGE_WRITE_TIMEOUT_SECONDS)
     except errors.NotFound:
         return False
     return True

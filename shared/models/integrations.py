@@ -1,0 +1,204 @@
+"""Integrations of five types, their per-type configuration, and the credentials taken out of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, Strict, StringConstraints
+
+from shared.models.base import (
+    Cursor,
+    Description,
+    DocumentId,
+    InputModel,
+    ListLimit,
+    Name,
+    PublicModel,
+    StoredModel,
+    TeamId,
+)
+
+
+class IntegrationType(StrEnum):
+    ZAPIER = "zapier"
+    SLACK = "slack"
+    REST = "rest"
+    GRAPHQL = "graphql"
+    WEBHOOK = "webhook"
+
+
+class IntegrationStatus(StrEnum):
+    ACTIVE = "active"
+    ERROR = "error"
+    DISABLED = "disabled"
+
+
+Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
+HeaderName = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+]
+HeaderValue = Annotated[str, StringConstraints(max_length=4096)]
+EventType = Annotated[
+    str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z_]+\.[a-z_.]+$|^\*$")
+]
+
+
+class AuthType(StrEnum):
+    NONE = "none"
+    BEARER = "bearer"
+    BASIC = "basic"
+    HEADER = "header"
+    OAUTH = "oauth"
+
+
+class OutboundAuth(InputModel):
+    """How REST and GraphQL calls authenticate; secret fields are stored encrypted, never answered."""
+
+    type: Annotated[AuthType, Strict(False)] = AuthType.NONE
+    token: Annotated[str, StringConstraints(min_length=1, max_length=8192)] | None = None
+    username: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    header_name: HeaderName | None = None
+    header_value: HeaderValue | None = None
+    connection_id: DocumentId | None = None
+
+
+class HealthCheck(InputModel):
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    path: Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^/")] = "/"
+    expect_status: Annotated[int, Field(ge=100, le=599)] = 200
+
+
+class SlackConfig(InputModel):
+    webhook_url: Url | None = None
+    connection_id: DocumentId | None = None
+    channel: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+
+
+class ZapierConfig(InputModel):
+    hook_url: Url
+
+
+class RestConfig(InputModel):
+    base_url: Url
+    auth: OutboundAuth = OutboundAuth()
+    headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict, max_length=50)
+    health_check: HealthCheck = HealthCheck()
+
+
+class GraphqlConfig(InputModel):
+    endpoint: Url
+    auth: OutboundAuth = OutboundAuth()
+    headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict, max_length=50)
+
+
+class WebhookConfig(InputModel):
+    url: Url
+    events: Annotated[list[EventType], Field(min_length=1, max_length=100)]
+
+
+IntegrationConfig = SlackConfig | ZapierConfig | RestConfig | GraphqlConfig | WebhookConfig
+
+CONFIG_MODELS: dict[IntegrationType, type[InputModel]] = {
+    IntegrationType.SLACK: SlackConfig,
+    IntegrationType.ZAPIER: ZapierConfig,
+    IntegrationType.REST: RestConfig,
+    IntegrationType.GRAPHQL: GraphqlConfig,
+    IntegrationType.WEBHOOK: WebhookConfig,
+}
+
+
+class IntegrationCreate(InputModel):
+    """`config` is validated against the model of `type` (errors name `config.<field>`)."""
+
+    team_id: TeamId
+    type: Annotated[IntegrationType, Strict(False)]
+    name: Name
+    description: Description | None = None
+    enabled: bool = True
+    config: dict[str, Any]
+
+
+class IntegrationUpdate(InputModel):
+    team_id: TeamId
+    integration_id: DocumentId
+    name: Name | None = None
+    description: Description | None = None
+    enabled: bool | None = None
+    config: dict[str, Any] | None = None
+
+
+class IntegrationRef(InputModel):
+    team_id: TeamId
+    integration_id: DocumentId
+
+
+class IntegrationListQuery(InputModel):
+    team_id: TeamId
+    type: Annotated[IntegrationType, Strict(False)] | None = None
+    limit: ListLimit = 50
+    cursor: Cursor | None = None
+
+
+class TestResult(PublicModel):
+    success: bool
+    message: str
+    status_code: int | None = None
+    duration_ms: float
+
+
+class IntegrationDoc(StoredModel):
+    """`teams/{teamId}/integrations/{id}`: the non-secret configuration and the last test result."""
+
+    id: str
+    team_id: str
+    type: IntegrationType
+    name: str
+    description: str | None = None
+    enabled: bool = True
+    status: IntegrationStatus = IntegrationStatus.ACTIVE
+    # The configuration with every secret replaced by its mask; the secrets live in `secrets/`.
+    config: dict[str, Any]
+    secret_fields: list[str] = Field(default_factory=list)
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    last_tested_at: datetime | None = None
+    last_test_result: dict[str, Any] | None = None
+    last_sync_at: datetime | None = None
+
+
+class IntegrationPublic(PublicModel):
+    id: str
+    team_id: str
+    type: IntegrationType
+    name: str
+    description: str | None = None
+    enabled: bool
+    status: IntegrationStatus
+    config: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    last_tested_at: datetime | None = None
+    last_test_result: TestResult | None = None
+    last_sync_at: datetime | None = None
+
+
+class IntegrationCreated(IntegrationPublic):
+    """Webhook integrations answer their `whsec_` signing secret here, once."""
+
+    signing_secret: str | None = None
+
+
+class IntegrationCredentialsDoc(StoredModel):
+    """`secrets/{teamId}_{integrationId}`: every secret of one integration, encrypted. Server only."""
+
+    team_id: str
+    integration_id: str
+    # Field path in the config (e.g. `auth.token`, `webhookUrl`, `signingSecret`) -> ciphertext.
+    encrypted: dict[str, str]
+    key_version: str
+    updated_at: datetime

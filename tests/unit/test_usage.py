@@ -1,0 +1,234 @@
+"""Buffered usage counting with a fake writer: aggregation, retries, dropped keys, the flusher thread."""
+
+from __future__ import annotations
+
+import atexit
+import io
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.api_keys.usage import UsageBuffer, Writer
+from tests.unit.fakes import RecordingWriter
+
+T0 = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
+# Long enough that the background flusher never runs during a test that flushes by hand.
+NEVER_SECONDS = 3600.0
+
+
+@pytest.fixture
+def buffers() -> Iterator[list[UsageBuffer]]:
+    """Buffers made by a test; afterwards their flushers stop and nothing flushes at interpreter exit."""
+    made: list[UsageBuffer] = []
+    yield made
+    for buffer in made:
+        buffer.stop()
+        atexit.unregister(buffer.flush)
+
+
+def new_buffer(
+    buffers: list[UsageBuffer], writer: Writer, flush_seconds: float = NEVER_SECONDS
+) -> UsageBuffer:
+    buffer = UsageBuffer(flush_seconds, writer=writer)
+    buffers.append(buffer)
+    return buffer
+
+
+class FailingWriter:
+    """Raises on the first `failures` calls, then records like RecordingWriter."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.recorder = RecordingWriter()
+
+    def __call__(self, team_id: str, key_id: str, count: int, last_used: datetime) -> bool:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("firestore unavailable")
+        return self.recorder(team_id, key_id, count, last_used)
+
+
+def test_counts_aggregate_per_key_into_one_write_each(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer)
+    for _ in range(5):
+        buffer.record("team-a", "key-1", T0)
+    for _ in range(3):
+        buffer.record("team-a", "key-2", T0)
+    buffer.record("team-b", "key-1", T0)
+
+    written = buffer.flush()
+
+    assert written == 9
+    assert {(w.team_id, w.key_id): w.count for w in writer.writes} == {
+        ("team-a", "key-1"): 5,
+        ("team-a", "key-2"): 3,
+        ("team-b", "key-1"): 1,
+    }
+
+
+def test_last_used_is_the_latest_time_whatever_the_order(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer)
+    latest = T0 + timedelta(seconds=30)
+    for when in (T0 + timedelta(seconds=10), latest, T0, T0 + timedelta(seconds=20)):
+        buffer.record("team-a", "key-1", when)
+
+    buffer.flush()
+
+    assert [w.last_used for w in writer.writes] == [latest]
+
+
+def test_a_flush_empties_the_buffer(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer)
+    buffer.record("team-a", "key-1", T0)
+    buffer.flush()
+
+    second = buffer.flush()
+
+    assert second == 0
+    assert len(writer.writes) == 1
+
+
+def test_a_flush_with_nothing_buffered_writes_nothing(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer)
+
+    assert buffer.flush() == 0
+    assert writer.writes == []
+
+
+def test_a_failed_write_keeps_the_counts_for_the_next_flush(
+    buffers: list[UsageBuffer], log_lines: io.StringIO
+) -> None:
+    writer = FailingWriter(failures=1)
+    buffer = new_buffer(buffers, writer)
+    for _ in range(4):
+        buffer.record("team-a", "key-1", T0)
+
+    first = buffer.flush()
+    buffer.record("team-a", "key-1", T0 + timedelta(seconds=1))
+    buffer.record("team-a", "key-1", T0 - timedelta(seconds=1))
+    second = buffer.flush()
+
+    assert first == 0
+    assert second == 6
+    assert [(w.count, w.last_used) for w in writer.recorder.writes] == [(6, T0 + timedelta(seconds=1))]
+    warnings = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    assert [(w["severity"], w["keyId"], w["errorType"]) for w in warnings] == [
+        ("WARNING", "key-1", "ConnectionError")
+    ]
+
+
+def test_repeated_failures_lose_nothing(buffers: list[UsageBuffer], log_lines: io.StringIO) -> None:
+    writer = FailingWriter(failures=3)
+    buffer = new_buffer(buffers, writer)
+    total = 0
+    for round_number in range(4):
+        for _ in range(round_number + 1):
+            buffer.record("team-a", "key-1", T0)
+            total += 1
+        buffer.flush()
+
+    assert writer.recorder.total() == total == 10
+
+
+def test_a_failing_key_does_not_hold_back_the_others(
+    buffers: list[UsageBuffer], log_lines: io.StringIO
+) -> None:
+    recorder = RecordingWriter()
+
+    def writer(team_id: str, key_id: str, count: int, last_used: datetime) -> bool:
+        if key_id == "broken":
+            raise TimeoutError("deadline exceeded")
+        return recorder(team_id, key_id, count, last_used)
+
+    buffer = new_buffer(buffers, writer)
+    buffer.record("team-a", "broken", T0)
+    buffer.record("team-a", "key-1", T0)
+    buffer.record("team-a", "key-1", T0)
+
+    assert buffer.flush() == 2
+    assert [(w.key_id, w.count) for w in recorder.writes] == [("key-1", 2)]
+
+
+def test_counts_of_a_deleted_key_are_dropped(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter(answer=False)
+    buffer = new_buffer(buffers, writer)
+    for _ in range(3):
+        buffer.record("team-a", "gone", T0)
+
+    first = buffer.flush()
+    second = buffer.flush()
+
+    assert first == 0
+    assert second == 0
+    assert [w.count for w in writer.writes] == [3]
+
+
+def test_concurrent_records_are_all_counted(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer)
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait()
+        for _ in range(500):
+            buffer.record("team-a", "key-1", T0)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    # Flush while the others record: nothing may be lost between the swap and the writes.
+    flushed = 0
+    while any(thread.is_alive() for thread in threads):
+        flushed += buffer.flush()
+    for thread in threads:
+        thread.join()
+    flushed += buffer.flush()
+
+    assert flushed == writer.total() == 4000
+
+
+def test_the_background_thread_flushes_within_flush_seconds(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer, flush_seconds=0.05)
+
+    recorded_at = time.monotonic()
+    buffer.record("team-a", "key-1", T0)
+
+    assert writer.written.wait(timeout=2.0), "the flusher never wrote"
+    # Generous against a loaded machine, but far below the 3600 s a missing flusher would take.
+    assert time.monotonic() - recorded_at < 1.0
+    assert [(w.key_id, w.count) for w in writer.writes] == [("key-1", 1)]
+
+
+def test_stop_ends_the_background_thread(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer, flush_seconds=0.05)
+    before = set(threading.enumerate())
+    buffer.record("team-a", "key-1", T0)
+    (flusher,) = set(threading.enumerate()) - before
+    assert writer.written.wait(timeout=2.0)
+
+    buffer.stop()
+    flusher.join(timeout=2.0)
+    writer.written.clear()
+    buffer.record("team-a", "key-1", T0)
+
+    assert not flusher.is_alive()
+    assert not writer.written.wait(timeout=0.25), "a stopped buffer still flushed"
+    assert buffer.flush() == 1
+
+
+def test_no_thread_starts_before_the_first_record(buffers: list[UsageBuffer]) -> None:
+    before = set(threading.enumerate())
+
+    new_buffer(buffers, RecordingWriter(), flush_seconds=0.05)
+
+    assert set(threading.enumerate()) == before
