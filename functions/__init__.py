@@ -7,6 +7,16 @@ from functions.api_keys_get import api_keys_get
 from functions.api_keys_list import api_keys_list
 from functions.api_keys_update import api_keys_update
 from functions.api_keys_validate import api_keys_validate
+from functions.integrations_create import integrations_create
+from functions.integrations_delete import integrations_delete
+from functions.integrations_get import integrations_get
+from functions.integrations_list import integrations_list
+from functions.integrations_test import integrations_test
+from functions.integrations_update import integrations_update
+from functions.marketplace_list import marketplace_list
+from functions.on_integration_deleted import on_integration_deleted
+from functions.request_logs_create import request_logs_create
+from functions.request_logs_list import request_logs_list
 
 __all__ = [
     "api_keys_create",
@@ -15,4 +25,14 @@ __all__ = [
     "api_keys_list",
     "api_keys_update",
     "api_keys_validate",
+    "integrations_create",
+    "integrations_delete",
+    "integrations_get",
+    "integrations_list",
+    "integrations_test",
+    "integrations_update",
+    "marketplace_list",
+    "on_integration_deleted",
+    "request_logs_create",
+    "request_logs_list",
 ]

@@ -83,6 +83,10 @@ def _keyring() -> Keyring:
     return parse_keyring(raw)
 
 
+def current_key_version() -> str:
+    return _keyring().current_version
+
+
 def reset_keyring() -> None:
     _keyring.cache_clear()
 

@@ -32,6 +32,18 @@ class Settings:
     api_key_cache_seconds: float
     # How often buffered API-key usage (usageCount, lastUsed) is written back; at most 60 s by contract.
     api_key_usage_flush_seconds: float
+    # Outbound requests may reach loopback and private networks only when this is set: in
+    # `.env.local`, which the Firebase emulator loads and a deploy never does.
+    allow_private_networks: bool
+    outbound_connect_timeout_seconds: float
+    outbound_read_timeout_seconds: float
+    outbound_max_response_bytes: int
+    outbound_max_retries: int
+    outbound_retry_budget_seconds: float
+    # How long audit records of outbound requests are kept (a TTL policy on `expireAt`).
+    audit_retention_days: int
+    # Slack's Web API; tests and the emulator may point it at a local stand-in.
+    slack_api_base_url: str
 
 
 def _project_id() -> str:
@@ -53,6 +65,14 @@ def get_settings() -> Settings:
         firestore_emulator_host=firestore_emulator_host,
         api_key_cache_seconds=max(0.0, _env_float("API_KEY_CACHE_SECONDS", 10.0)),
         api_key_usage_flush_seconds=min(60.0, max(0.05, flush_seconds)),
+        allow_private_networks=_env_bool("ALLOW_PRIVATE_NETWORKS", False),
+        outbound_connect_timeout_seconds=_env_float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", 5.0),
+        outbound_read_timeout_seconds=_env_float("OUTBOUND_READ_TIMEOUT_SECONDS", 15.0),
+        outbound_max_response_bytes=int(_env_float("OUTBOUND_MAX_RESPONSE_BYTES", 1024 * 1024)),
+        outbound_max_retries=int(_env_float("OUTBOUND_MAX_RETRIES", 3)),
+        outbound_retry_budget_seconds=_env_float("OUTBOUND_RETRY_BUDGET_SECONDS", 30.0),
+        audit_retention_days=int(_env_float("AUDIT_RETENTION_DAYS", 30)),
+        slack_api_base_url=os.environ.get("SLACK_API_BASE_URL", "https://slack.com/api").rstrip("/"),
     )
 
 

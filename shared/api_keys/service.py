@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import UTC, datetime
 
 from shared import errors
@@ -24,6 +21,7 @@ from shared.models.api_keys import (
     ApiKeyUpdate,
 )
 from shared.models.base import Page
+from shared.pagination import decode_cursor, encode_cursor
 from shared.store import api_keys as store
 
 # 32 random bytes: 256 bits, the strength Unkey recommends for sensitive APIs.
@@ -86,33 +84,15 @@ def get_key(caller: Caller, data: ApiKeyRef) -> ApiKeyPublic:
     return to_public(doc)
 
 
-def _encode_cursor(doc: ApiKeyDoc) -> str:
-    raw = json.dumps({"createdAt": doc.created_at.isoformat(), "id": doc.id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position = json.loads(raw)
-        created_at = datetime.fromisoformat(position["createdAt"])
-        key_id = position["id"]
-        if not isinstance(key_id, str) or created_at.tzinfo is None:
-            raise ValueError("bad cursor")
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise errors.InvalidArgument("cursor is not one this function gave out", field="cursor") from None
-    return created_at, key_id
-
-
 def list_keys(caller: Caller, data: ApiKeyListQuery) -> Page[ApiKeyPublic]:
     require_member(caller, data.team_id)
-    after = _decode_cursor(data.cursor) if data.cursor else None
+    after = decode_cursor(data.cursor) if data.cursor else None
     # One extra document tells whether another page exists without a second query.
     docs = store.list_page(data.team_id, data.limit + 1, after)
     page, more = docs[: data.limit], len(docs) > data.limit
     return Page[ApiKeyPublic](
         items=[to_public(doc) for doc in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
 
 from shared.models.base import (
     Cursor,
@@ -40,8 +40,9 @@ HeaderName = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 ]
 HeaderValue = Annotated[str, StringConstraints(max_length=4096)]
+# `ticket.created`, a whole group `ticket.*`, or everything `*`.
 EventType = Annotated[
-    str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z_]+\.[a-z_.]+$|^\*$")
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")
 ]
 
 
@@ -122,12 +123,34 @@ class IntegrationCreate(InputModel):
 
 
 class IntegrationUpdate(InputModel):
+    """`config` is merged over the current configuration: give only what changes; null removes a field."""
+
     team_id: TeamId
     integration_id: DocumentId
     name: Name | None = None
     description: Description | None = None
     enabled: bool | None = None
     config: dict[str, Any] | None = None
+
+    @field_validator("name", "enabled", "config", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> IntegrationUpdate:
+        if not (self.model_fields_set - {"team_id", "integration_id"}):
+            raise ValueError("give at least one of name, description, enabled, config")
+        return self
+
+
+class IntegrationDeleted(PublicModel):
+    id: str
+    deleted: Literal[True] = True
+    # False when there was nothing to delete (a repeated call): deleting is idempotent.
+    existed: bool
 
 
 class IntegrationRef(InputModel):
@@ -143,6 +166,7 @@ class IntegrationListQuery(InputModel):
 
 
 class TestResult(PublicModel):
+    __test__ = False  # not a pytest test class, despite the name
     success: bool
     message: str
     status_code: int | None = None

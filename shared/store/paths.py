@@ -7,6 +7,9 @@ MEMBERS = "members"
 API_KEYS = "apiKeys"
 API_KEY_INDEX = "apiKeyIndex"
 RATE_WINDOWS = "rateWindows"
+INTEGRATIONS = "integrations"
+INTEGRATION_LOGS = "integrationLogs"
+SECRETS = "secrets"
 
 
 def team(team_id: str) -> str:
@@ -36,3 +39,20 @@ def api_key_index(key_hash: str) -> str:
 def api_key_rate_window(team_id: str, key_id: str, window_start_ms: int) -> str:
     """One counter per key and fixed rate-limit window; `expireAt` lets a TTL policy remove it."""
     return f"{api_key(team_id, key_id)}/{RATE_WINDOWS}/{window_start_ms}"
+
+
+def integrations(team_id: str) -> str:
+    return f"{team(team_id)}/{INTEGRATIONS}"
+
+
+def integration(team_id: str, integration_id: str) -> str:
+    return f"{integrations(team_id)}/{integration_id}"
+
+
+def integration_logs(team_id: str) -> str:
+    return f"{team(team_id)}/{INTEGRATION_LOGS}"
+
+
+def integration_secrets(team_id: str, integration_id: str) -> str:
+    """Every secret of one integration, encrypted; top level so no team rule can ever expose it."""
+    return f"{SECRETS}/integration_{team_id}_{integration_id}"

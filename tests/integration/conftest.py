@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from google.cloud import firestore
 
+from shared import outbound
 from shared.api_keys.validation import reset_validator
 from shared.models.teams import Role
 from shared.settings import reset_settings
@@ -50,9 +51,11 @@ def project_id(firestore_emulator: FirestoreEmulator, monkeypatch: pytest.Monkey
     monkeypatch.setenv("GCLOUD_PROJECT", project)
     reset_settings()
     client.reset_client()
+    outbound.reset_client()
     reset_validator()
     yield project
     reset_validator()
+    outbound.reset_client()
     client.reset_client()
 
 
@@ -85,3 +88,14 @@ def all_documents(db: firestore.Client) -> dict[str, dict[str, object]]:
 
     walk(list(db.collections()))
     return found
+
+
+@pytest.fixture
+def private_networks(monkeypatch: pytest.MonkeyPatch, project_id: str) -> None:
+    """Let the outbound client reach the loopback servers the tests start (as `.env.local` does)."""
+    monkeypatch.setenv("ALLOW_PRIVATE_NETWORKS", "true")
+    # Keep failing tests fast: short timeouts and retry waits.
+    monkeypatch.setenv("OUTBOUND_READ_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("OUTBOUND_RETRY_BUDGET_SECONDS", "5")
+    reset_settings()
+    outbound.reset_client()

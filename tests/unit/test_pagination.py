@@ -1,4 +1,4 @@
-"""List cursors: opaque tokens that round-trip a (createdAt, id) position and refuse anything else."""
+"""List cursors: opaque tokens that round-trip a (timestamp, id) position and refuse anything else."""
 
 from __future__ import annotations
 
@@ -8,25 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from shared.api_keys.service import _decode_cursor, _encode_cursor
 from shared.errors import InvalidArgument, to_wire
-from shared.models.api_keys import ApiKeyDoc
-
-
-def key_doc(key_id: str, created_at: datetime) -> ApiKeyDoc:
-    return ApiKeyDoc(
-        id=key_id,
-        team_id="team-a",
-        name="Build server",
-        start="AbCd",
-        end="WxYz",
-        key_hash="0" * 64,
-        scopes=["tickets:read"],
-        expires_at=created_at + timedelta(days=90),
-        created_at=created_at,
-        created_by="owner",
-        updated_at=created_at,
-    )
+from shared.pagination import decode_cursor, encode_cursor
 
 
 def token(payload: object) -> str:
@@ -43,9 +26,9 @@ def token(payload: object) -> str:
     ],
 )
 def test_a_cursor_round_trips_the_position(key_id: str, created_at: datetime) -> None:
-    cursor = _encode_cursor(key_doc(key_id, created_at))
+    cursor = encode_cursor(created_at, key_id)
 
-    decoded_at, decoded_id = _decode_cursor(cursor)
+    decoded_at, decoded_id = decode_cursor(cursor)
 
     assert decoded_id == key_id
     assert decoded_at == created_at
@@ -53,14 +36,14 @@ def test_a_cursor_round_trips_the_position(key_id: str, created_at: datetime) ->
 
 
 def test_a_cursor_is_url_safe_and_unpadded() -> None:
-    cursor = _encode_cursor(key_doc("key-1", datetime(2030, 1, 1, tzinfo=UTC)))
+    cursor = encode_cursor(datetime(2030, 1, 1, tzinfo=UTC), "key-1")
 
     assert "=" not in cursor
     assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def test_a_cursor_fits_the_input_bound() -> None:
-    cursor = _encode_cursor(key_doc("k" * 128, datetime(2030, 1, 1, tzinfo=UTC)))
+    cursor = encode_cursor(datetime(2030, 1, 1, tzinfo=UTC), "k" * 128)
 
     assert len(cursor) <= 512
 
@@ -74,21 +57,21 @@ BAD_CURSORS = [
     ("JSON string", token("key-1")),
     ("JSON number", token(7)),
     ("JSON null", token(None)),
-    ("no id", token({"createdAt": "2030-01-01T00:00:00+00:00"})),
-    ("no createdAt", token({"id": "key-1"})),
-    ("id a number", token({"createdAt": "2030-01-01T00:00:00+00:00", "id": 7})),
-    ("id null", token({"createdAt": "2030-01-01T00:00:00+00:00", "id": None})),
-    ("createdAt a number", token({"createdAt": 1_893_456_000, "id": "key-1"})),
-    ("createdAt not a date", token({"createdAt": "yesterday", "id": "key-1"})),
-    ("naive createdAt", token({"createdAt": "2030-01-01T00:00:00", "id": "key-1"})),
-    ("date only", token({"createdAt": "2030-01-01", "id": "key-1"})),
+    ("no id", token({"at": "2030-01-01T00:00:00+00:00"})),
+    ("no timestamp", token({"id": "key-1"})),
+    ("id a number", token({"at": "2030-01-01T00:00:00+00:00", "id": 7})),
+    ("id null", token({"at": "2030-01-01T00:00:00+00:00", "id": None})),
+    ("timestamp a number", token({"at": 1_893_456_000, "id": "key-1"})),
+    ("timestamp not a date", token({"at": "yesterday", "id": "key-1"})),
+    ("naive timestamp", token({"at": "2030-01-01T00:00:00", "id": "key-1"})),
+    ("date only", token({"at": "2030-01-01", "id": "key-1"})),
 ]
 
 
 @pytest.mark.parametrize("cursor", [c[1] for c in BAD_CURSORS], ids=[c[0] for c in BAD_CURSORS])
 def test_a_cursor_not_given_out_here_is_invalid_argument_on_cursor(cursor: str) -> None:
     with pytest.raises(InvalidArgument) as raised:
-        _decode_cursor(cursor)
+        decode_cursor(cursor)
 
     assert raised.value.field == "cursor"
     assert cursor not in str(to_wire(raised.value))

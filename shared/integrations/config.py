@@ -1,0 +1,200 @@
+"""Per-type configuration: validation with errors naming `config.<field>`, and the secrets in it.
+
+A configuration is validated by the model of its type, then by the rules a model cannot say alone
+(Slack needs a webhook URL or a connection and a channel; an auth type needs its own fields; URLs are
+https). Secrets (tokens, passwords, header values, URLs that embed a secret) are taken out, encrypted
+by the caller, and replaced in the stored configuration by a mask.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+import pydantic
+
+from shared import errors
+from shared.crypto import mask
+from shared.models.base import InputModel
+from shared.models.integrations import (
+    CONFIG_MODELS,
+    AuthType,
+    GraphqlConfig,
+    IntegrationType,
+    OutboundAuth,
+    RestConfig,
+    SlackConfig,
+    WebhookConfig,
+    ZapierConfig,
+)
+from shared.settings import get_settings
+
+# Field paths (camelCase, dotted) whose values are secrets, per type. `headers.*` is every header value:
+# custom headers are where API keys usually travel.
+SECRET_PATHS: dict[IntegrationType, tuple[str, ...]] = {
+    IntegrationType.SLACK: ("webhookUrl",),
+    IntegrationType.ZAPIER: ("hookUrl",),
+    IntegrationType.REST: ("auth.token", "auth.password", "auth.headerValue", "headers.*"),
+    IntegrationType.GRAPHQL: ("auth.token", "auth.password", "auth.headerValue", "headers.*"),
+    IntegrationType.WEBHOOK: (),
+}
+
+# Secrets that are not part of the configuration (names start with "_"): the webhook signing secret
+# and, during a rotation, the one it replaces.
+SIGNING_SECRET = "_signingSecret"
+PREVIOUS_SIGNING_SECRET = "_previousSigningSecret"
+
+# Which auth fields each auth type needs; any other one given is refused as a mistake.
+AUTH_FIELDS: dict[AuthType, set[str]] = {
+    AuthType.NONE: set(),
+    AuthType.BEARER: {"token"},
+    AuthType.BASIC: {"username", "password"},
+    AuthType.HEADER: {"headerName", "headerValue"},
+    AuthType.OAUTH: {"connectionId"},
+}
+
+
+def _invalid(field: str, reason: str) -> errors.InvalidArgument:
+    return errors.InvalidArgument(f"{field}: {reason}", details={"field": field, "reason": reason})
+
+
+def check_url(url: str, field: str) -> None:
+    """https only; plain http only to a loopback host, and only where private networks are allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise _invalid(field, "must be an absolute https URL")
+    if parts.username or parts.password:
+        raise _invalid(field, "must not carry a user name or password; use the auth settings")
+    if parts.scheme == "http":
+        host = parts.hostname
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not (loopback and get_settings().allow_private_networks):
+            raise _invalid(field, "must use https")
+
+
+def _check_auth(auth: OutboundAuth, prefix: str) -> None:
+    given = {name for name in auth.model_fields_set if name != "type" and getattr(auth, name) is not None}
+    given_wire = {OutboundAuth.model_fields[name].alias or name for name in given}
+    needed = AUTH_FIELDS[auth.type]
+    for missing in sorted(needed - given_wire):
+        raise _invalid(f"{prefix}.{missing}", f"is required for auth type {auth.type.value}")
+    for extra in sorted(given_wire - needed):
+        raise _invalid(f"{prefix}.{extra}", f"does not belong to auth type {auth.type.value}")
+
+
+def parse_config(integration_type: IntegrationType, raw: Any) -> InputModel:
+    """The validated configuration model; invalid-argument naming `config.<field>` otherwise."""
+    if not isinstance(raw, dict):
+        raise _invalid("config", "must be an object")
+    try:
+        config = CONFIG_MODELS[integration_type].model_validate(raw)
+    except pydantic.ValidationError as error:
+        problem = errors.from_validation_error(error)
+        field = f"config.{problem.details['field']}"
+        reason = str(problem.details["reason"])
+        raise _invalid(field, reason) from None
+    if isinstance(config, SlackConfig):
+        by_webhook = config.webhook_url is not None
+        by_connection = config.connection_id is not None
+        if by_webhook == by_connection:
+            raise _invalid("config.webhookUrl", "give either webhookUrl or connectionId with channel")
+        if by_webhook:
+            check_url(config.webhook_url or "", "config.webhookUrl")
+        if by_connection and not config.channel:
+            raise _invalid("config.channel", "is required with connectionId")
+    elif isinstance(config, ZapierConfig):
+        check_url(config.hook_url, "config.hookUrl")
+    elif isinstance(config, RestConfig):
+        check_url(config.base_url, "config.baseUrl")
+        _check_auth(config.auth, "config.auth")
+    elif isinstance(config, GraphqlConfig):
+        check_url(config.endpoint, "config.endpoint")
+        _check_auth(config.auth, "config.auth")
+    elif isinstance(config, WebhookConfig):
+        check_url(config.url, "config.url")
+    return config
+
+
+def to_wire(config: InputModel) -> dict[str, Any]:
+    """The configuration as camelCase JSON, without fields left unset."""
+    return config.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _paths(config: dict[str, Any], patterns: tuple[str, ...]) -> list[str]:
+    """Concrete dotted paths in `config` that match the patterns (`headers.*` -> each header)."""
+    found: list[str] = []
+    for pattern in patterns:
+        parent_path, _, leaf = pattern.rpartition(".")
+        parent: Any = config
+        for part in parent_path.split(".") if parent_path else []:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict):
+            continue
+        names = list(parent) if leaf == "*" else [leaf]
+        for name in names:
+            if isinstance(parent.get(name), str):
+                found.append(f"{parent_path}.{name}" if parent_path else name)
+    return found
+
+
+def _get(config: dict[str, Any], path: str) -> Any:
+    value: Any = config
+    for part in path.split("."):
+        value = value[part]
+    return value
+
+
+def _set(config: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    target = config
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+def masked_secret(value: str) -> str:
+    """What an answer shows of a secret: a URL keeps its scheme and host; a token its ends."""
+    parts = urlsplit(value)
+    if parts.scheme in {"http", "https"} and parts.hostname:
+        return f"{parts.scheme}://{parts.hostname}/…"
+    return mask(value)
+
+
+def split_secrets(
+    integration_type: IntegrationType, config: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the configuration with each secret masked, {path: secret})."""
+    public = copy.deepcopy(config)
+    secrets: dict[str, str] = {}
+    for path in _paths(config, SECRET_PATHS[integration_type]):
+        secret = _get(config, path)
+        secrets[path] = secret
+        _set(public, path, masked_secret(secret))
+    return public, secrets
+
+
+def join_secrets(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """The full configuration: the stored one with each secret put back (config paths only)."""
+    full = copy.deepcopy(public)
+    for path, secret in secrets.items():
+        if not path.startswith("_"):
+            _set(full, path, secret)
+    return full
+
+
+def merge(current: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """`change` laid over `current`, objects merged key by key; a null removes the key."""
+    merged = copy.deepcopy(current)
+    for key, value in change.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

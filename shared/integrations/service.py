@@ -1,0 +1,177 @@
+"""Managing a team's integrations: create, get, list, update, delete. Secrets never leave encrypted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import crypto, errors, standard_webhooks
+from shared.auth import Caller, require_admin, require_member
+from shared.integrations import config as configs
+from shared.models.base import Page
+from shared.models.integrations import (
+    IntegrationCreate,
+    IntegrationCreated,
+    IntegrationCredentialsDoc,
+    IntegrationDeleted,
+    IntegrationDoc,
+    IntegrationListQuery,
+    IntegrationPublic,
+    IntegrationRef,
+    IntegrationType,
+    IntegrationUpdate,
+    TestResult,
+)
+from shared.pagination import decode_cursor, encode_cursor
+from shared.store import integrations as store
+from shared.store import paths
+
+
+def _associated_data(team_id: str, integration_id: str, path: str) -> str:
+    # Binds each ciphertext to its owner and field: a ciphertext copied elsewhere does not decrypt.
+    return f"{paths.integration_secrets(team_id, integration_id)}#{path}"
+
+
+def seal(team_id: str, integration_id: str, secrets: dict[str, str]) -> IntegrationCredentialsDoc:
+    encrypted = {
+        path: crypto.encrypt(value, associated_data=_associated_data(team_id, integration_id, path))
+        for path, value in secrets.items()
+    }
+    return IntegrationCredentialsDoc(
+        team_id=team_id,
+        integration_id=integration_id,
+        encrypted=encrypted,
+        key_version=crypto.current_key_version(),
+        updated_at=datetime.now(UTC),
+    )
+
+
+def unseal(credentials: IntegrationCredentialsDoc | None) -> dict[str, str]:
+    if credentials is None:
+        return {}
+    return {
+        path: crypto.decrypt(
+            ciphertext,
+            associated_data=_associated_data(credentials.team_id, credentials.integration_id, path),
+        )
+        for path, ciphertext in credentials.encrypted.items()
+    }
+
+
+def to_public(doc: IntegrationDoc) -> IntegrationPublic:
+    return IntegrationPublic(
+        id=doc.id,
+        team_id=doc.team_id,
+        type=doc.type,
+        name=doc.name,
+        description=doc.description,
+        enabled=doc.enabled,
+        status=doc.status,
+        config=doc.config,
+        created_at=doc.created_at,
+        created_by=doc.created_by,
+        updated_at=doc.updated_at,
+        last_tested_at=doc.last_tested_at,
+        last_test_result=TestResult.model_validate(doc.last_test_result) if doc.last_test_result else None,
+        last_sync_at=doc.last_sync_at,
+    )
+
+
+def create_integration(caller: Caller, data: IntegrationCreate) -> IntegrationCreated:
+    require_admin(caller, data.team_id)
+    config = configs.to_wire(configs.parse_config(data.type, data.config))
+    public_config, secrets = configs.split_secrets(data.type, config)
+    signing_secret = None
+    if data.type is IntegrationType.WEBHOOK:
+        signing_secret = standard_webhooks.generate_secret()
+        secrets[configs.SIGNING_SECRET] = signing_secret
+    integration_id = store.new_id(data.team_id)
+    now = datetime.now(UTC)
+    doc = IntegrationDoc(
+        id=integration_id,
+        team_id=data.team_id,
+        type=data.type,
+        name=data.name,
+        description=data.description,
+        enabled=data.enabled,
+        config=public_config,
+        secret_fields=sorted(path for path in secrets if not path.startswith("_")),
+        created_at=now,
+        created_by=caller.uid,
+        updated_at=now,
+    )
+    store.create(doc, seal(data.team_id, integration_id, secrets) if secrets else None)
+    # The signing secret is answered here once; afterwards only its holder knows it.
+    return IntegrationCreated(**to_public(doc).model_dump(), signing_secret=signing_secret)
+
+
+def get_integration(caller: Caller, data: IntegrationRef) -> IntegrationPublic:
+    require_member(caller, data.team_id)
+    return to_public(load(data.team_id, data.integration_id))
+
+
+def load(team_id: str, integration_id: str) -> IntegrationDoc:
+    doc = store.get(team_id, integration_id)
+    if doc is None:
+        raise errors.NotFound("integration not found", field="integrationId")
+    return doc
+
+
+def full_config(doc: IntegrationDoc) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the configuration with its secrets, every secret by path): for the server's own calls only."""
+    secrets = unseal(store.get_credentials(doc.team_id, doc.id))
+    return configs.join_secrets(doc.config, secrets), secrets
+
+
+def list_integrations(caller: Caller, data: IntegrationListQuery) -> Page[IntegrationPublic]:
+    require_member(caller, data.team_id)
+    after = decode_cursor(data.cursor) if data.cursor else None
+    docs = store.list_page(data.team_id, data.type, data.limit + 1, after)
+    page, more = docs[: data.limit], len(docs) > data.limit
+    return Page[IntegrationPublic](
+        items=[to_public(doc) for doc in page],
+        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
+    )
+
+
+def update_integration(caller: Caller, data: IntegrationUpdate) -> IntegrationPublic:
+    """Name, description, enabled, and `config` merged over the current one (null removes a field)."""
+    require_admin(caller, data.team_id)
+    given = data.model_fields_set
+
+    def change(
+        current: IntegrationDoc, credentials: IntegrationCredentialsDoc | None
+    ) -> tuple[IntegrationDoc, IntegrationCredentialsDoc | None]:
+        updates: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+        for name in ("name", "description", "enabled"):
+            if name in given:
+                updates[name] = getattr(data, name)
+        new_credentials = None
+        if "config" in given and data.config is not None:
+            secrets = unseal(credentials)
+            merged = configs.merge(configs.join_secrets(current.config, secrets), data.config)
+            config = configs.to_wire(configs.parse_config(current.type, merged))
+            public_config, new_secrets = configs.split_secrets(current.type, config)
+            # Secrets outside the configuration (the signing secret) are kept as they are.
+            new_secrets.update({path: value for path, value in secrets.items() if path.startswith("_")})
+            updates["config"] = public_config
+            updates["secret_fields"] = sorted(path for path in new_secrets if not path.startswith("_"))
+            new_credentials = seal(current.team_id, current.id, new_secrets)
+        return current.model_copy(update=updates), new_credentials
+
+    return to_public(store.update(data.team_id, data.integration_id, change))
+
+
+def delete_integration(caller: Caller, data: IntegrationRef) -> IntegrationDeleted:
+    """Idempotent: deleting again answers the same. What hangs off it goes in `on_integration_deleted`."""
+    require_admin(caller, data.team_id)
+    existed = store.delete(data.team_id, data.integration_id)
+    return IntegrationDeleted(id=data.integration_id, existed=existed)
+
+
+def remove_dependents(team_id: str, integration_id: str) -> int:
+    """The trigger's work: secrets, sync configurations and subscriptions of a deleted integration."""
+    if store.get(team_id, integration_id) is not None:
+        # Redelivered after the integration was recreated with the same id: nothing to remove.
+        return 0
+    return store.delete_dependents(team_id, integration_id)

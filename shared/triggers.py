@@ -1,0 +1,23 @@
+"""The Firestore-trigger transport: bind the log context, run the work, log what failed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from firebase_functions import firestore_fn
+
+from shared import log
+
+
+def run_trigger(event: firestore_fn.Event[Any], work: Callable[[dict[str, str]], object]) -> None:
+    """Run `work(params)` for one event; the work must be idempotent (delivery is at least once)."""
+    function_name = os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or "trigger"
+    with log.bound(function=function_name, eventId=event.id, document=event.document, **event.params):
+        try:
+            outcome = work(dict(event.params))
+        except Exception as error:
+            log.exception("trigger failed", error)
+            raise
+        log.info("trigger done", outcome=outcome)
