@@ -61,6 +61,7 @@ check: test
 
 bench: setup
 	$(PY) bench/api_keys.py
+	$(PY) bench/outbound.py | grep -v '"severity"' 
 
 clean:
 	rm -rf $(VENV) tools/node_modules .emulators .pytest_cache .mypy_cache .ruff_cache
