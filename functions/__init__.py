@@ -13,10 +13,20 @@ from functions.integrations_get import integrations_get
 from functions.integrations_list import integrations_list
 from functions.integrations_test import integrations_test
 from functions.integrations_update import integrations_update
+from functions.job_refresh_tokens import job_refresh_tokens
 from functions.marketplace_list import marketplace_list
+from functions.oauth_callback import oauth_callback
+from functions.oauth_providers_list import oauth_providers_list
+from functions.oauth_providers_set import oauth_providers_set
+from functions.oauth_start import oauth_start
+from functions.oauth_tokens_get import oauth_tokens_get
+from functions.oauth_tokens_refresh import oauth_tokens_refresh
+from functions.oauth_tokens_revoke import oauth_tokens_revoke
+from functions.oauth_tokens_store import oauth_tokens_store
 from functions.on_integration_deleted import on_integration_deleted
 from functions.request_logs_create import request_logs_create
 from functions.request_logs_list import request_logs_list
+from functions.task_refresh_token import task_refresh_token
 
 __all__ = [
     "api_keys_create",
@@ -31,8 +41,18 @@ __all__ = [
     "integrations_list",
     "integrations_test",
     "integrations_update",
+    "job_refresh_tokens",
     "marketplace_list",
+    "oauth_callback",
+    "oauth_providers_list",
+    "oauth_providers_set",
+    "oauth_start",
+    "oauth_tokens_get",
+    "oauth_tokens_refresh",
+    "oauth_tokens_revoke",
+    "oauth_tokens_store",
     "on_integration_deleted",
     "request_logs_create",
     "request_logs_list",
+    "task_refresh_token",
 ]

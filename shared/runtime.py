@@ -9,6 +9,8 @@ from firebase_functions.params import SecretParam
 # `<version>:<base64 of 32 bytes>` entries, comma-separated, current first (see shared/crypto.py).
 # Set with `firebase functions:secrets:set ENCRYPTION_KEYS`; under the emulator, `.secret.local`.
 ENCRYPTION_KEYS = SecretParam("ENCRYPTION_KEYS")
+# {"google": {"clientId": ..., "clientSecret": ...}, ...}: the OAuth clients of the built-in providers.
+OAUTH_CLIENTS = SecretParam("OAUTH_CLIENTS")
 
 options.set_global_options(
     region="us-central1",
@@ -20,7 +22,7 @@ options.set_global_options(
     max_instances=100,
     # By name: firebase-functions 0.6.0 writes a SecretParam given here into the manifest unconverted
     # ("{{ params.ENCRYPTION_KEYS }}"); the name is what the deploy contract wants.
-    secrets=[ENCRYPTION_KEYS.name],
+    secrets=[ENCRYPTION_KEYS.name, OAUTH_CLIENTS.name],
 )
 
 # The one piece of set-up done at import: the SDK verifies a callable's ID token with the default

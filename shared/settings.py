@@ -44,6 +44,14 @@ class Settings:
     audit_retention_days: int
     # Slack's Web API; tests and the emulator may point it at a local stand-in.
     slack_api_base_url: str
+    # The public URL of `oauth_callback`, the redirect URI registered with every provider.
+    oauth_callback_url: str
+    # Origins (scheme://host[:port]) a user may be sent back to after connecting; under the emulator,
+    # any http://localhost or 127.0.0.1 URL is allowed too.
+    oauth_return_origins: tuple[str, ...]
+    # JSON {provider: {authorizationUrl, tokenUrl, revocationUrl}} replacing a built-in provider's
+    # endpoints (a regional Salesforce login, a sandbox, or a local stand-in in tests).
+    oauth_provider_endpoints: str
 
 
 def _project_id() -> str:
@@ -52,6 +60,13 @@ def _project_id() -> str:
         if value:
             return value
     return DEFAULT_PROJECT_ID
+
+
+def _default_callback_url(emulated: bool) -> str:
+    project = _project_id()
+    if _env_bool("FUNCTIONS_EMULATOR", False) or emulated:
+        return f"http://127.0.0.1:5001/{project}/us-central1/oauth_callback"
+    return f"https://us-central1-{project}.cloudfunctions.net/oauth_callback"
 
 
 @functools.cache
@@ -73,6 +88,13 @@ def get_settings() -> Settings:
         outbound_retry_budget_seconds=_env_float("OUTBOUND_RETRY_BUDGET_SECONDS", 30.0),
         audit_retention_days=int(_env_float("AUDIT_RETENTION_DAYS", 30)),
         slack_api_base_url=os.environ.get("SLACK_API_BASE_URL", "https://slack.com/api").rstrip("/"),
+        oauth_callback_url=os.environ.get("OAUTH_CALLBACK_URL") or _default_callback_url(emulated),
+        oauth_return_origins=tuple(
+            origin.strip().rstrip("/")
+            for origin in os.environ.get("OAUTH_RETURN_ORIGINS", "").split(",")
+            if origin.strip()
+        ),
+        oauth_provider_endpoints=os.environ.get("OAUTH_PROVIDER_ENDPOINTS", ""),
     )
 
 

@@ -83,14 +83,19 @@ def firestore_launcher_jar(sdk_jar: Path) -> Path:
 
 
 def ensure_local_secrets() -> None:
-    """Give the functions emulator an encryption keyring, created once per checkout."""
+    """Give the functions emulator its secrets, created once per checkout: an encryption keyring,
+    and an empty set of OAuth clients (add yours to `.secret.local` to connect real providers)."""
     secret_file = ROOT / ".secret.local"
-    if secret_file.exists() and "ENCRYPTION_KEYS=" in secret_file.read_text():
-        return
-    key = base64.b64encode(secrets.token_bytes(32)).decode()
-    with secret_file.open("a") as handle:
-        handle.write(f"ENCRYPTION_KEYS=v1:{key}\n")
-    secret_file.chmod(0o600)
+    present = secret_file.read_text() if secret_file.exists() else ""
+    lines = []
+    if "ENCRYPTION_KEYS=" not in present:
+        lines.append(f"ENCRYPTION_KEYS=v1:{base64.b64encode(secrets.token_bytes(32)).decode()}")
+    if "OAUTH_CLIENTS=" not in present:
+        lines.append("OAUTH_CLIENTS={}")
+    if lines:
+        with secret_file.open("a") as handle:
+            handle.write("".join(f"{line}\n" for line in lines))
+        secret_file.chmod(0o600)
 
 
 def emulator_environment() -> dict[str, str]:

@@ -9,7 +9,6 @@ by the caller, and replaced in the stored configuration by a mask.
 from __future__ import annotations
 
 import copy
-import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +28,7 @@ from shared.models.integrations import (
     WebhookConfig,
     ZapierConfig,
 )
-from shared.settings import get_settings
+from shared.urls import check_url
 
 # Field paths (camelCase, dotted) whose values are secrets, per type. `headers.*` is every header value:
 # custom headers are where API keys usually travel.
@@ -58,23 +57,6 @@ AUTH_FIELDS: dict[AuthType, set[str]] = {
 
 def _invalid(field: str, reason: str) -> errors.InvalidArgument:
     return errors.InvalidArgument(f"{field}: {reason}", details={"field": field, "reason": reason})
-
-
-def check_url(url: str, field: str) -> None:
-    """https only; plain http only to a loopback host, and only where private networks are allowed."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise _invalid(field, "must be an absolute https URL")
-    if parts.username or parts.password:
-        raise _invalid(field, "must not carry a user name or password; use the auth settings")
-    if parts.scheme == "http":
-        host = parts.hostname
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not (loopback and get_settings().allow_private_networks):
-            raise _invalid(field, "must use https")
 
 
 def _check_auth(auth: OutboundAuth, prefix: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from shared import errors, outbound, standard_webhooks
+from shared import outbound, standard_webhooks
 from shared.auth import Caller, require_admin
 from shared.integrations import config as configs
 from shared.integrations.service import full_config, load
@@ -25,6 +25,7 @@ from shared.models.integrations import (
     IntegrationType,
     TestResult,
 )
+from shared.oauth.tokens import access_token_for
 from shared.settings import get_settings
 from shared.store import integrations as store
 
@@ -103,9 +104,8 @@ def slack_api_url(method: str) -> str:
 
 
 def oauth_access_token(team_id: str, connection_id: str) -> str:
-    """A valid access token of the team's OAuth connection."""
-    # OAuth connections land with the OAuth issue; until then an integration naming one cannot be tested.
-    raise errors.FailedPrecondition("OAuth connections are not available yet", field="config.connectionId")
+    """A valid access token of the team's OAuth connection (refreshed first when about to expire)."""
+    return access_token_for(team_id, connection_id)
 
 
 def _sample_event(doc: IntegrationDoc) -> dict[str, Any]:

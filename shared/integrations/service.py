@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from shared import crypto, errors, standard_webhooks
+from shared import errors, sealed, standard_webhooks
 from shared.auth import Caller, require_admin, require_member
 from shared.integrations import config as configs
 from shared.models.base import Page
@@ -27,21 +27,13 @@ from shared.store import integrations as store
 from shared.store import paths
 
 
-def _associated_data(team_id: str, integration_id: str, path: str) -> str:
-    # Binds each ciphertext to its owner and field: a ciphertext copied elsewhere does not decrypt.
-    return f"{paths.integration_secrets(team_id, integration_id)}#{path}"
-
-
 def seal(team_id: str, integration_id: str, secrets: dict[str, str]) -> IntegrationCredentialsDoc:
-    encrypted = {
-        path: crypto.encrypt(value, associated_data=_associated_data(team_id, integration_id, path))
-        for path, value in secrets.items()
-    }
+    encrypted, key_version = sealed.seal(paths.integration_secrets(team_id, integration_id), secrets)
     return IntegrationCredentialsDoc(
         team_id=team_id,
         integration_id=integration_id,
         encrypted=encrypted,
-        key_version=crypto.current_key_version(),
+        key_version=key_version,
         updated_at=datetime.now(UTC),
     )
 
@@ -49,13 +41,9 @@ def seal(team_id: str, integration_id: str, secrets: dict[str, str]) -> Integrat
 def unseal(credentials: IntegrationCredentialsDoc | None) -> dict[str, str]:
     if credentials is None:
         return {}
-    return {
-        path: crypto.decrypt(
-            ciphertext,
-            associated_data=_associated_data(credentials.team_id, credentials.integration_id, path),
-        )
-        for path, ciphertext in credentials.encrypted.items()
-    }
+    return sealed.unseal(
+        paths.integration_secrets(credentials.team_id, credentials.integration_id), credentials.encrypted
+    )
 
 
 def to_public(doc: IntegrationDoc) -> IntegrationPublic:

@@ -1,14 +1,14 @@
-"""OAuth 2.0 connections to third-party providers (seed: ThirdPartyOAuth)."""
+"""OAuth 2.0 connections to third-party providers (seed: ThirdPartyOAuth), and the providers themselves."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import Field, Strict, StringConstraints, model_validator
 
-from shared.models.base import DocumentId, InputModel, PublicModel, StoredModel, TeamId, Timestamp
+from shared.models.base import DocumentId, InputModel, Name, PublicModel, StoredModel, TeamId, Timestamp
 
 
 class OAuthProvider(StrEnum):
@@ -24,42 +24,58 @@ class ConnectionStatus(StrEnum):
     ACTIVE = "active"
     NEEDS_REAUTH = "needs_reauth"
     REVOKED = "revoked"
+    # Refreshing failed on 4 different days: the scheduler stops trying until someone reconnects.
     EXHAUSTED = "exhausted"
 
 
 Provider = Annotated[OAuthProvider, Strict(False)]
-OAuthScope = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+OAuthScope = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s,]+$")]
+Scopes = Annotated[list[OAuthScope], Field(max_length=100)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
 ProviderSlug = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+# The provider-side or product-side user the token belongs to; part of the connection's id.
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$")]
+Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
-class OAuthStart(InputModel):
-    team_id: TeamId
+class _NamesItsProvider(InputModel):
+    """`customProviderId` is required with provider `custom` and refused with any other."""
+
     provider: Provider
     custom_provider_id: ProviderSlug | None = None
+
+    @model_validator(mode="after")
+    def _custom_needs_an_id(self) -> _NamesItsProvider:
+        if self.provider is OAuthProvider.CUSTOM and self.custom_provider_id is None:
+            raise ValueError("customProviderId is required with provider custom")
+        if self.provider is not OAuthProvider.CUSTOM and self.custom_provider_id is not None:
+            raise ValueError("customProviderId is only for provider custom")
+        return self
+
+
+class OAuthStart(_NamesItsProvider):
+    team_id: TeamId
     integration_id: DocumentId | None = None
-    scopes: Annotated[list[OAuthScope], Field(max_length=100)] | None = None
+    scopes: Scopes | None = None
     return_url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 
 
-class OAuthTokenStore(InputModel):
+class OAuthTokenStore(_NamesItsProvider):
     """A token obtained elsewhere (seed: storeOAuthToken)."""
 
     team_id: TeamId
-    provider: Provider
-    custom_provider_id: ProviderSlug | None = None
-    user_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    user_id: UserId
     access_token: Token
     refresh_token: Token | None = None
     expires_at: Timestamp | None = None
-    scopes: Annotated[list[OAuthScope], Field(max_length=100)] = Field(default_factory=list)
+    scopes: Scopes = Field(default_factory=list)
     integration_id: DocumentId | None = None
+    account: Annotated[dict[str, Any], Field(max_length=20)] = Field(default_factory=dict)
 
 
-class OAuthTokenQuery(InputModel):
+class OAuthTokenQuery(_NamesItsProvider):
     team_id: TeamId
-    provider: Provider
-    user_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    user_id: UserId
 
 
 class OAuthTokenRefresh(InputModel):
@@ -68,16 +84,23 @@ class OAuthTokenRefresh(InputModel):
     team_id: TeamId
     connection_id: DocumentId
     new_token: Token | None = None
+    new_refresh_token: Token | None = None
     expires_at: Timestamp | None = None
 
+    @model_validator(mode="after")
+    def _expiry_goes_with_a_token(self) -> OAuthTokenRefresh:
+        if self.new_token is None and (self.expires_at is not None or self.new_refresh_token is not None):
+            raise ValueError("expiresAt and newRefreshToken go with newToken")
+        return self
 
-class OAuthTokenRevoke(InputModel):
+
+class OAuthConnectionRef(InputModel):
     team_id: TeamId
     connection_id: DocumentId
 
 
 class OAuthConnectionDoc(StoredModel):
-    """`teams/{teamId}/oauthConnections/{id}`: metadata; tokens are encrypted under `secrets/`."""
+    """`teams/{teamId}/oauthConnections/{id}`: metadata; tokens are sealed in `secrets/oauth_...`."""
 
     id: str
     team_id: str
@@ -94,8 +117,10 @@ class OAuthConnectionDoc(StoredModel):
     has_refresh_token: bool = False
     created_at: datetime
     updated_at: datetime
-    last_refreshed_at: datetime | None = None
+    last_refreshed_at: datetime
+    # Refresh failures: the UTC days they happened on, and when the next attempt may be made.
     failure_days: list[str] = Field(default_factory=list)
+    refresh_not_before: datetime | None = None
     last_error: str | None = None
 
 
@@ -115,10 +140,112 @@ class OAuthConnectionPublic(PublicModel):
     has_refresh_token: bool
     created_at: datetime
     updated_at: datetime
-    last_refreshed_at: datetime | None = None
+    last_refreshed_at: datetime
     last_error: str | None = None
+
+
+class OAuthRevoked(PublicModel):
+    id: str
+    status: ConnectionStatus
+    # Whether the provider was told (false when it has no revocation endpoint or it failed).
+    revoked_at_provider: bool
 
 
 class OAuthStarted(PublicModel):
     authorization_url: str
     state_expires_at: datetime
+
+
+class OAuthStateDoc(StoredModel):
+    """`oauthStates/{sha256 of state}`: one pending authorization, single use, 10 minutes. Server only."""
+
+    team_id: str
+    user_id: str
+    provider: OAuthProvider
+    custom_provider_id: str | None = None
+    integration_id: str | None = None
+    scopes: list[str]
+    return_url: str
+    redirect_uri: str
+    # The PKCE verifier, sealed (None when the provider does not do PKCE).
+    code_verifier: dict[str, str] | None = None
+    created_at: datetime
+    expires_at: datetime
+    # TTL cleanup of states nobody came back for.
+    expire_at: datetime
+
+
+# ---------------------------------------------------------------- providers
+
+
+class ProviderSpec(StoredModel):
+    """How to talk OAuth to one provider: built-in ones are data in providers.json, custom ones per team."""
+
+    id: str
+    name: str
+    authorization_url: str
+    token_url: str
+    revocation_url: str | None = None
+    # rfc7009: POST token=...; slack: auth.revoke with the token as bearer; hubspot_delete: DELETE the
+    # refresh token's URL.
+    revocation_style: Literal["rfc7009", "slack", "hubspot_delete"] | None = None
+    default_scopes: list[str] = Field(default_factory=list)
+    scope_separator: str = " "
+    pkce: bool = True
+    extra_authorization_params: dict[str, str] = Field(default_factory=dict)
+    account_fields: list[str] = Field(default_factory=list)
+    default_token_lifetime_seconds: int | None = None
+
+
+class CustomProviderSet(InputModel):
+    """Create or replace a team's custom OAuth 2.0 provider. `clientSecret` is kept when left out."""
+
+    team_id: TeamId
+    provider_id: ProviderSlug
+    name: Name
+    authorization_url: Url
+    token_url: Url
+    revocation_url: Url | None = None
+    scopes: Scopes = Field(default_factory=list)
+    scope_separator: Literal[" ", ","] = " "
+    pkce: bool = True
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    client_secret: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+
+
+class CustomProviderListQuery(InputModel):
+    team_id: TeamId
+
+
+class CustomProviderDoc(StoredModel):
+    """`teams/{teamId}/oauthProviders/{providerId}`; the client secret is sealed under `secrets/`."""
+
+    id: str
+    team_id: str
+    name: str
+    authorization_url: str
+    token_url: str
+    revocation_url: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    scope_separator: str = " "
+    pkce: bool = True
+    client_id: str
+    has_client_secret: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomProviderPublic(PublicModel):
+    id: str
+    team_id: str
+    name: str
+    authorization_url: str
+    token_url: str
+    revocation_url: str | None = None
+    scopes: list[str]
+    scope_separator: str
+    pkce: bool
+    client_id: str
+    has_client_secret: bool
+    created_at: datetime
+    updated_at: datetime

@@ -10,6 +10,11 @@ RATE_WINDOWS = "rateWindows"
 INTEGRATIONS = "integrations"
 INTEGRATION_LOGS = "integrationLogs"
 SECRETS = "secrets"
+OAUTH_CONNECTIONS = "oauthConnections"
+OAUTH_PROVIDERS = "oauthProviders"
+OAUTH_STATES = "oauthStates"
+OAUTH_LEASES = "oauthLeases"
+EVENTS = "events"
 
 
 def team(team_id: str) -> str:
@@ -56,3 +61,45 @@ def integration_logs(team_id: str) -> str:
 def integration_secrets(team_id: str, integration_id: str) -> str:
     """Every secret of one integration, encrypted; top level so no team rule can ever expose it."""
     return f"{SECRETS}/integration_{team_id}_{integration_id}"
+
+
+def oauth_connections(team_id: str) -> str:
+    return f"{team(team_id)}/{OAUTH_CONNECTIONS}"
+
+
+def oauth_connection(team_id: str, connection_id: str) -> str:
+    return f"{oauth_connections(team_id)}/{connection_id}"
+
+
+def oauth_tokens(team_id: str, connection_id: str) -> str:
+    """A connection's access and refresh tokens, sealed."""
+    return f"{SECRETS}/oauth_{team_id}_{connection_id}"
+
+
+def oauth_state(state_hash: str) -> str:
+    return f"{OAUTH_STATES}/{state_hash}"
+
+
+def oauth_lease(team_id: str, connection_id: str) -> str:
+    """Held by the one worker refreshing a connection's token."""
+    return f"{OAUTH_LEASES}/{team_id}_{connection_id}"
+
+
+def oauth_providers(team_id: str) -> str:
+    return f"{team(team_id)}/{OAUTH_PROVIDERS}"
+
+
+def oauth_provider(team_id: str, provider_id: str) -> str:
+    return f"{oauth_providers(team_id)}/{provider_id}"
+
+
+def oauth_provider_secret(team_id: str, provider_id: str) -> str:
+    return f"{SECRETS}/oauthProvider_{team_id}_{provider_id}"
+
+
+def events(team_id: str) -> str:
+    return f"{team(team_id)}/{EVENTS}"
+
+
+def event(team_id: str, event_id: str) -> str:
+    return f"{events(team_id)}/{event_id}"

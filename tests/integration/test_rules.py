@@ -5,12 +5,13 @@ Clients read what the console shows and write nothing; server-only documents are
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from google.cloud import firestore
 
+from shared.integrations.service import seal
 from tests.support.firestore_emulator import FirestoreEmulator
 from tests.support.rules_client import RulesClient
 
@@ -30,6 +31,39 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
     )
     db.document(f"teams/{TEAM}/apiKeys/key-1/rateWindows/1000").set({"reserved": 3})
     db.document("apiKeyIndex/hash-1").set({"teamId": TEAM, "keyId": "key-1"})
+    db.document(f"teams/{TEAM}/integrations/int-1").set(
+        {
+            "type": "rest",
+            "name": "Ticketing API",
+            "enabled": True,
+            "status": "active",
+            "config": {
+                "baseUrl": "https://api.example.com",
+                "auth": {"type": "bearer", "token": "t0ke…alue"},
+            },
+            "secretFields": ["auth.token"],
+            "createdAt": now,
+            "createdBy": "admin",
+            "updatedAt": now,
+        }
+    )
+    db.document(f"teams/{TEAM}/integrationLogs/log-1").set(
+        {
+            "integrationId": "int-1",
+            "method": "GET",
+            "endpoint": "https://api.example.com/",
+            "statusCode": 200,
+            "duration": 12.0,
+            "success": True,
+            "error": None,
+            "userId": "admin",
+            "timestamp": now,
+            "expireAt": now + timedelta(days=30),
+        }
+    )
+    db.document(f"secrets/integration_{TEAM}_int-1").set(
+        seal(TEAM, "int-1", {"auth.token": "t0ken-value"}).to_firestore()
+    )
     return project_id
 
 
@@ -46,6 +80,9 @@ READS = [
     ("API key metadata", f"teams/{TEAM}/apiKeys/key-1", MEMBERS),
     ("rate-limit window", f"teams/{TEAM}/apiKeys/key-1/rateWindows/1000", set()),
     ("API key index", "apiKeyIndex/hash-1", set()),
+    ("integration", f"teams/{TEAM}/integrations/int-1", MEMBERS),
+    ("request log", f"teams/{TEAM}/integrationLogs/log-1", MEMBERS),
+    ("integration secrets", f"secrets/integration_{TEAM}_int-1", set()),
 ]
 
 
@@ -72,6 +109,9 @@ LISTS = [
     ("members", f"teams/{TEAM}/members", set()),
     ("API key index", "apiKeyIndex", set()),
     ("rate-limit windows", f"teams/{TEAM}/apiKeys/key-1/rateWindows", set()),
+    ("integrations", f"teams/{TEAM}/integrations", MEMBERS),
+    ("request logs", f"teams/{TEAM}/integrationLogs", MEMBERS),
+    ("secrets", "secrets", set()),
 ]
 
 
@@ -97,6 +137,12 @@ WRITES = [
     ("rate-limit window", f"teams/{TEAM}/apiKeys/key-1/rateWindows", "1000"),
     ("API key index", "apiKeyIndex", "hash-1"),
     ("new API key index entry", "apiKeyIndex", "hash-2"),
+    ("integration", f"teams/{TEAM}/integrations", "int-1"),
+    ("new integration", f"teams/{TEAM}/integrations", "int-2"),
+    ("request log", f"teams/{TEAM}/integrationLogs", "log-1"),
+    ("new request log", f"teams/{TEAM}/integrationLogs", "log-2"),
+    ("integration secrets", "secrets", f"integration_{TEAM}_int-1"),
+    ("new integration secrets", "secrets", f"integration_{TEAM}_int-2"),
 ]
 
 
@@ -120,3 +166,16 @@ def test_nobody_writes_from_a_client(
     assert as_user.update(path) == DENIED, what
     assert as_user.delete(path) == DENIED, what
     assert db.document(path).get().to_dict() == before
+
+
+@pytest.mark.parametrize("uid", sorted(MEMBERS))
+@pytest.mark.parametrize(
+    "path",
+    [f"teams/{TEAM}/integrations/int-1", f"teams/{TEAM}/integrationLogs/log-1"],
+    ids=["integration", "log"],
+)
+def test_members_really_read_the_seeded_integration_documents(
+    firestore_emulator: FirestoreEmulator, seeded: str, uid: str, path: str
+) -> None:
+    """`test_who_reads_what` also takes 404; these documents exist, so a member gets them."""
+    assert client(firestore_emulator, seeded, uid).get(path) == OK

@@ -1,0 +1,29 @@
+"""The product's events: one document per event, in the Standard Webhooks envelope.
+
+`teams/{teamId}/events/{eventId}` holds `{"type", "timestamp", "data"}`; the id is chosen by the
+caller from what caused the event (a trigger's event id, a connection and a day...), and the document is
+created with `create()`, so a redelivered cause emits nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import log
+from shared.store import events as store
+
+
+def emit(team_id: str, event_type: str, data: dict[str, Any], event_id: str) -> bool:
+    """Record an event once; False when an event with this id already exists."""
+    now = datetime.now(UTC)
+    body = {
+        "type": event_type,
+        "timestamp": now.isoformat().replace("+00:00", "Z"),
+        "data": data,
+        "createdAt": now,
+    }
+    if not store.create(team_id, event_id, body):
+        return False
+    log.info("event emitted", eventType=event_type, eventId=event_id, teamId=team_id)
+    return True

@@ -1,0 +1,177 @@
+"""OAuth: connections, their sealed tokens, pending states, refresh leases, custom providers."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from google.api_core import exceptions as google_errors
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.models.oauth import (
+    ConnectionStatus,
+    CustomProviderDoc,
+    OAuthConnectionDoc,
+    OAuthStateDoc,
+)
+from shared.store import paths
+from shared.store.client import db, translated_errors
+
+# ---------------------------------------------------------------- sealed secrets documents
+
+
+def get_sealed(path: str) -> dict[str, str]:
+    """The ciphertexts stored at a `secrets/...` path ({} when there is none)."""
+    with translated_errors():
+        snapshot = db().document(path).get()
+    data = snapshot.to_dict() or {}
+    encrypted = data.get("encrypted") or {}
+    return {str(name): str(value) for name, value in encrypted.items()}
+
+
+def put_sealed(path: str, encrypted: dict[str, str], key_version: str) -> None:
+    with translated_errors():
+        db().document(path).set(
+            {"encrypted": encrypted, "keyVersion": key_version, "updatedAt": datetime.now(UTC)}
+        )
+
+
+def delete_document(path: str) -> None:
+    with translated_errors():
+        db().document(path).delete()
+
+
+# ---------------------------------------------------------------- states
+
+
+def put_state(state_hash: str, state: OAuthStateDoc) -> None:
+    with translated_errors():
+        db().document(paths.oauth_state(state_hash)).create(state.to_firestore())
+
+
+def claim_state(state_hash: str) -> OAuthStateDoc | None:
+    """Take a pending state exactly once: read it, then delete it only if nobody did meanwhile."""
+    ref = db().document(paths.oauth_state(state_hash))
+    with translated_errors():
+        snapshot = ref.get()
+    if not snapshot.exists:
+        return None
+    try:
+        ref.delete(option=db().write_option(last_update_time=snapshot.update_time))
+    except (google_errors.FailedPrecondition, google_errors.NotFound):
+        return None  # another request used it first
+    return OAuthStateDoc.model_validate(snapshot.to_dict())
+
+
+# ---------------------------------------------------------------- connections
+
+
+def _connection(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> OAuthConnectionDoc:
+    return OAuthConnectionDoc.model_validate(
+        {**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id}
+    )
+
+
+def get_connection(team_id: str, connection_id: str) -> OAuthConnectionDoc | None:
+    with translated_errors():
+        snapshot = db().document(paths.oauth_connection(team_id, connection_id)).get()
+    return _connection(snapshot, team_id) if snapshot.exists else None
+
+
+def put_connection(connection: OAuthConnectionDoc) -> None:
+    body = connection.to_firestore()
+    body.pop("teamId", None)
+    with translated_errors():
+        db().document(paths.oauth_connection(connection.team_id, connection.id)).set(body)
+
+
+def update_connection(team_id: str, connection_id: str, fields: dict[str, Any]) -> None:
+    with translated_errors():
+        db().document(paths.oauth_connection(team_id, connection_id)).update(fields)
+
+
+def connections_due(
+    now: datetime, expiring_within: timedelta, stale_after: timedelta
+) -> list[tuple[str, str]]:
+    """(teamId, connectionId) of active connections expiring soon or not refreshed for a while."""
+    group = db().collection_group(paths.OAUTH_CONNECTIONS)
+    active = FieldFilter("status", "==", ConnectionStatus.ACTIVE.value)
+    expiring = group.where(filter=active).where(filter=FieldFilter("expiresAt", "<=", now + expiring_within))
+    stale = group.where(filter=active).where(filter=FieldFilter("lastRefreshedAt", "<=", now - stale_after))
+    found: dict[str, tuple[str, str]] = {}
+    with translated_errors():
+        for query in (expiring, stale):
+            for snapshot in query.stream():
+                team_ref = snapshot.reference.parent.parent
+                if team_ref is not None:
+                    found[snapshot.reference.path] = (team_ref.id, snapshot.id)
+    return sorted(found.values())
+
+
+# ---------------------------------------------------------------- refresh leases
+
+
+def take_lease(team_id: str, connection_id: str, holder: str, ttl: timedelta) -> bool:
+    """Become the one refresher of the connection; False while someone else holds a live lease."""
+    ref = db().document(paths.oauth_lease(team_id, connection_id))
+    now = datetime.now(UTC)
+    body = {"holder": holder, "expiresAt": now + ttl, "expireAt": now + timedelta(days=1)}
+    try:
+        ref.create(body)
+        return True
+    except google_errors.AlreadyExists:
+        pass
+    snapshot = ref.get()
+    data = snapshot.to_dict() or {}
+    expires_at = data.get("expiresAt")
+    if snapshot.exists and isinstance(expires_at, datetime) and expires_at > now:
+        return False
+    # An expired lease (its holder died): remove exactly that one, then compete for a new one.
+    try:
+        if snapshot.exists:
+            ref.delete(option=db().write_option(last_update_time=snapshot.update_time))
+        ref.create(body)
+    except (google_errors.FailedPrecondition, google_errors.NotFound, google_errors.Conflict):
+        return False
+    return True
+
+
+def release_lease(team_id: str, connection_id: str, holder: str) -> None:
+    ref = db().document(paths.oauth_lease(team_id, connection_id))
+    snapshot = ref.get()
+    if snapshot.exists and (snapshot.to_dict() or {}).get("holder") == holder:
+        with contextlib.suppress(google_errors.FailedPrecondition, google_errors.NotFound):
+            ref.delete(option=db().write_option(last_update_time=snapshot.update_time))
+
+
+# ---------------------------------------------------------------- custom providers
+
+
+def get_custom_provider(team_id: str, provider_id: str) -> CustomProviderDoc | None:
+    with translated_errors():
+        snapshot = db().document(paths.oauth_provider(team_id, provider_id)).get()
+    if not snapshot.exists:
+        return None
+    return CustomProviderDoc.model_validate(
+        {**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id}
+    )
+
+
+def put_custom_provider(provider: CustomProviderDoc) -> None:
+    body = provider.to_firestore()
+    body.pop("teamId", None)
+    with translated_errors():
+        db().document(paths.oauth_provider(provider.team_id, provider.id)).set(body)
+
+
+def list_custom_providers(team_id: str) -> list[CustomProviderDoc]:
+    with translated_errors():
+        snapshots = list(
+            db().collection(paths.oauth_providers(team_id)).order_by("__name__").limit(100).stream()
+        )
+    return [
+        CustomProviderDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
+        for snapshot in snapshots
+    ]
