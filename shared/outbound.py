@@ -239,18 +239,32 @@ def sanitize_endpoint(url: str, secrets: Iterable[str] = ()) -> str:
         host = f"{host}:{parts.port}"
     if ":" in (parts.hostname or "") and not host.startswith("["):
         host = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
+    # A URL that is itself a secret (a Slack or Zapier hook) keeps only its scheme and host.
+    if any(secret and (secret == url or (len(secret) >= 8 and secret in parts.path)) for secret in secrets):
+        return urlunsplit((parts.scheme, host, "/" + REDACTED, "", ""))
+    # Values are scrubbed before they are encoded: an encoded secret would no longer match.
     query = urlencode(
         [
-            (name, REDACTED if name.lower() in SECRET_QUERY_PARAMETERS else value)
+            (name, REDACTED if name.lower() in SECRET_QUERY_PARAMETERS else redact(value, secrets))
             for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        ]
+        ],
+        safe="*",
     )
-    path = parts.path
-    # A URL that is itself a secret (a Slack or Zapier hook) keeps only its scheme and host.
-    if any(secret and (secret == url or (len(secret) >= 8 and secret in path)) for secret in secrets):
-        path = "/" + REDACTED
-    cleaned = urlunsplit((parts.scheme, host, path, query, ""))
+    cleaned = urlunsplit((parts.scheme, host, redact(parts.path, secrets), query, ""))
     return redact(cleaned, secrets)
+
+
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _without_credentials(headers: dict[str, str], secrets: Sequence[str]) -> dict[str, str]:
+    """Headers safe to send to another origin: no auth headers, no header carrying a secret."""
+    return {
+        name: value
+        for name, value in headers.items()
+        if name.lower() not in CREDENTIAL_HEADERS
+        and not any(s and len(s) >= 4 and s in value for s in secrets)
+    }
 
 
 # ---------------------------------------------------------------- retries
@@ -261,7 +275,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true, and float("²") fails
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
@@ -322,14 +336,16 @@ class OutboundClient:
 
     # -- one attempt
 
-    def _attempt(self, method: str, url: str, request: OutboundRequest) -> requests.Response:
+    def _attempt(
+        self, method: str, url: str, request: OutboundRequest, headers: dict[str, str], with_body: bool
+    ) -> requests.Response:
         self.check_url(url)
         return self._session.request(
             method,
             url,
-            headers=dict(request.headers),
-            json=request.json if request.data is None else None,
-            data=request.data,
+            headers=headers,
+            json=request.json if with_body and request.data is None else None,
+            data=request.data if with_body else None,
             timeout=(
                 self.settings.outbound_connect_timeout_seconds,
                 self.settings.outbound_read_timeout_seconds,
@@ -357,14 +373,24 @@ class OutboundClient:
     def _follow(self, request: OutboundRequest) -> tuple[requests.Response, bytes, str]:
         """One request with its redirects, each hop checked; answers the final response and body."""
         method, url = request.method.upper(), request.url
+        headers, with_body = dict(request.headers), True
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._attempt(method, url, request)
+            response = self._attempt(method, url, request, headers, with_body)
             location = response.headers.get("Location")
             if request.follow_redirects and response.status_code in REDIRECT_STATUSES and location:
                 response.close()
-                url = urljoin(url, location)
+                next_url = urljoin(url, location)
+                if urlsplit(next_url)[:2] != urlsplit(url)[:2]:
+                    # Another origin gets none of the credentials (as browsers, requests and curl do).
+                    headers = _without_credentials(headers, request.secrets)
+                url = next_url
                 if response.status_code == 303 or (response.status_code in {301, 302} and method == "POST"):
-                    method = "GET"
+                    method, with_body = "GET", False
+                    headers = {
+                        k: v
+                        for k, v in headers.items()
+                        if k.lower() not in {"content-type", "content-length"}
+                    }
                 continue
             return response, self._read_capped(response), url
         raise OutboundError("redirects", f"more than {MAX_REDIRECTS} redirects")

@@ -30,13 +30,14 @@ from shared.models.integrations import (
 )
 from shared.urls import check_url
 
-# Field paths (camelCase, dotted) whose values are secrets, per type. `headers.*` is every header value:
-# custom headers are where API keys usually travel.
+# Field paths whose values are secrets, per type, as `/`-separated camelCase names (header names may
+# hold dots, never a slash). `headers/*` is every header value: custom headers are where API keys travel.
+PATH_SEPARATOR = "/"
 SECRET_PATHS: dict[IntegrationType, tuple[str, ...]] = {
     IntegrationType.SLACK: ("webhookUrl",),
     IntegrationType.ZAPIER: ("hookUrl",),
-    IntegrationType.REST: ("auth.token", "auth.password", "auth.headerValue", "headers.*"),
-    IntegrationType.GRAPHQL: ("auth.token", "auth.password", "auth.headerValue", "headers.*"),
+    IntegrationType.REST: ("auth/token", "auth/password", "auth/headerValue", "headers/*"),
+    IntegrationType.GRAPHQL: ("auth/token", "auth/password", "auth/headerValue", "headers/*"),
     IntegrationType.WEBHOOK: (),
 }
 
@@ -108,31 +109,31 @@ def to_wire(config: InputModel) -> dict[str, Any]:
 
 
 def _paths(config: dict[str, Any], patterns: tuple[str, ...]) -> list[str]:
-    """Concrete dotted paths in `config` that match the patterns (`headers.*` -> each header)."""
+    """Concrete paths in `config` that match the patterns (`headers/*` -> each header)."""
     found: list[str] = []
     for pattern in patterns:
-        parent_path, _, leaf = pattern.rpartition(".")
+        parent_path, _, leaf = pattern.rpartition(PATH_SEPARATOR)
         parent: Any = config
-        for part in parent_path.split(".") if parent_path else []:
+        for part in parent_path.split(PATH_SEPARATOR) if parent_path else []:
             parent = parent.get(part) if isinstance(parent, dict) else None
         if not isinstance(parent, dict):
             continue
         names = list(parent) if leaf == "*" else [leaf]
         for name in names:
             if isinstance(parent.get(name), str):
-                found.append(f"{parent_path}.{name}" if parent_path else name)
+                found.append(f"{parent_path}{PATH_SEPARATOR}{name}" if parent_path else name)
     return found
 
 
 def _get(config: dict[str, Any], path: str) -> Any:
     value: Any = config
-    for part in path.split("."):
+    for part in path.split(PATH_SEPARATOR):
         value = value[part]
     return value
 
 
 def _set(config: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
+    *parents, leaf = path.split(PATH_SEPARATOR)
     target = config
     for part in parents:
         target = target.setdefault(part, {})

@@ -65,7 +65,7 @@ def connection_id_for(provider: OAuthProvider, custom_provider_id: str | None, u
     return f"{connection_provider_key(provider, custom_provider_id)}_{user_id}"
 
 
-def _load_tokens(connection: OAuthConnectionDoc) -> Tokens | None:
+def load_tokens(connection: OAuthConnectionDoc) -> Tokens | None:
     owner = paths.oauth_tokens(connection.team_id, connection.id)
     secrets = sealed.unseal(owner, store.get_sealed(owner))
     if ACCESS_TOKEN not in secrets:
@@ -73,7 +73,7 @@ def _load_tokens(connection: OAuthConnectionDoc) -> Tokens | None:
     return Tokens(access_token=secrets[ACCESS_TOKEN], refresh_token=secrets.get(REFRESH_TOKEN))
 
 
-def _save_tokens(team_id: str, connection_id: str, tokens: Tokens) -> None:
+def save_tokens(team_id: str, connection_id: str, tokens: Tokens) -> None:
     owner = paths.oauth_tokens(team_id, connection_id)
     values = {ACCESS_TOKEN: tokens.access_token}
     if tokens.refresh_token:
@@ -106,7 +106,7 @@ def save_connection(
     connection_id = connection_id_for(provider, custom_provider_id, user_id)
     existing = store.get_connection(team_id, connection_id)
     now = datetime.now(UTC)
-    _save_tokens(team_id, connection_id, tokens)
+    save_tokens(team_id, connection_id, tokens)
     connection = OAuthConnectionDoc(
         id=connection_id,
         team_id=team_id,
@@ -217,7 +217,7 @@ def _is_fresh(connection: OAuthConnectionDoc, now: datetime) -> bool:
     return connection.expires_at is None or connection.expires_at > now + FRESHNESS_MARGIN
 
 
-def _load(team_id: str, connection_id: str) -> OAuthConnectionDoc:
+def load_connection(team_id: str, connection_id: str) -> OAuthConnectionDoc:
     connection = store.get_connection(team_id, connection_id)
     if connection is None:
         raise errors.NotFound("OAuth connection not found", field="connectionId")
@@ -236,11 +236,11 @@ def _usable(connection: OAuthConnectionDoc) -> None:
 
 def access_token_for(team_id: str, connection_id: str, user_id: str = "system") -> str:
     """A valid access token for the connection, refreshed first when it expires within 5 minutes."""
-    connection = _load(team_id, connection_id)
+    connection = load_connection(team_id, connection_id)
     _usable(connection)
     now = datetime.now(UTC)
     if _is_fresh(connection, now):
-        tokens = _load_tokens(connection)
+        tokens = load_tokens(connection)
         if tokens is None:
             raise errors.FailedPrecondition("the connection has no token", field="connectionId")
         return tokens.access_token
@@ -258,25 +258,25 @@ def refresh(team_id: str, connection_id: str, *, force: bool = False, user_id: s
     def satisfied(connection: OAuthConnectionDoc) -> Tokens | None:
         recent = connection.last_refreshed_at >= requested_at
         if (recent or not force) and _is_fresh(connection, datetime.now(UTC)):
-            return _load_tokens(connection)
+            return load_tokens(connection)
         return None
 
     with _process_lock(team_id, connection_id):
-        tokens = satisfied(_load(team_id, connection_id))
+        tokens = satisfied(load_connection(team_id, connection_id))
         if tokens is not None:
             return tokens
         holder = uuid.uuid4().hex
         deadline = time.monotonic() + LEASE_WAIT.total_seconds()
         while not store.take_lease(team_id, connection_id, holder, LEASE_TTL):
             time.sleep(LEASE_POLL_SECONDS)
-            tokens = satisfied(_load(team_id, connection_id))
+            tokens = satisfied(load_connection(team_id, connection_id))
             if tokens is not None:
                 return tokens
             if time.monotonic() > deadline:
                 raise errors.Unavailable("another refresh of this connection is taking too long; try again")
         try:
             # Re-read after taking the lease: the previous holder may have refreshed already.
-            current = _load(team_id, connection_id)
+            current = load_connection(team_id, connection_id)
             tokens = satisfied(current)
             if tokens is not None:
                 return tokens
@@ -287,7 +287,7 @@ def refresh(team_id: str, connection_id: str, *, force: bool = False, user_id: s
 
 def _refresh_at_provider(connection: OAuthConnectionDoc, user_id: str) -> Tokens:
     _usable(connection)
-    tokens = _load_tokens(connection)
+    tokens = load_tokens(connection)
     if tokens is None or not tokens.refresh_token:
         raise errors.FailedPrecondition("the connection has no refresh token", field="connectionId")
     spec, client = resolve(connection.team_id, connection.provider, connection.custom_provider_id)
@@ -308,7 +308,7 @@ def _refresh_at_provider(connection: OAuthConnectionDoc, user_id: str) -> Tokens
     except (errors.Unavailable, outbound.OutboundError) as error:
         _record_failure(connection, error.message)
         raise errors.Unavailable(f"refreshing the token failed: {error.message}") from None
-    _save_tokens(connection.team_id, connection.id, grant.tokens)
+    save_tokens(connection.team_id, connection.id, grant.tokens)
     now = datetime.now(UTC)
     store.update_connection(
         connection.team_id,
@@ -419,19 +419,19 @@ def store_token(caller: Caller, data: OAuthTokenStore) -> OAuthConnectionPublic:
 def get_token(caller: Caller, data: OAuthTokenQuery) -> OAuthConnectionPublic:
     require_member(caller, data.team_id)
     connection_id = connection_id_for(data.provider, data.custom_provider_id, data.user_id)
-    return to_public(_load(data.team_id, connection_id))
+    return to_public(load_connection(data.team_id, connection_id))
 
 
 def refresh_token(caller: Caller, data: OAuthTokenRefresh) -> OAuthConnectionPublic:
     require_admin(caller, data.team_id)
-    connection = _load(data.team_id, data.connection_id)
+    connection = load_connection(data.team_id, data.connection_id)
     if data.new_token is not None:
-        current = _load_tokens(connection)
+        current = load_tokens(connection)
         tokens = Tokens(
             access_token=data.new_token,
             refresh_token=data.new_refresh_token or (current.refresh_token if current else None),
         )
-        _save_tokens(data.team_id, data.connection_id, tokens)
+        save_tokens(data.team_id, data.connection_id, tokens)
         now = datetime.now(UTC)
         store.update_connection(
             data.team_id,
@@ -450,14 +450,14 @@ def refresh_token(caller: Caller, data: OAuthTokenRefresh) -> OAuthConnectionPub
         )
     else:
         refresh(data.team_id, data.connection_id, force=True, user_id=caller.uid)
-    return to_public(_load(data.team_id, data.connection_id))
+    return to_public(load_connection(data.team_id, data.connection_id))
 
 
 def revoke_token(caller: Caller, data: OAuthConnectionRef) -> OAuthRevoked:
     """Tell the provider (where it has an endpoint), delete the tokens, mark revoked. Idempotent."""
     require_admin(caller, data.team_id)
-    connection = _load(data.team_id, data.connection_id)
-    tokens = _load_tokens(connection)
+    connection = load_connection(data.team_id, data.connection_id)
+    tokens = load_tokens(connection)
     told_provider = False
     if tokens is not None:
         told_provider = _revoke_at_provider(connection, tokens, caller.uid)

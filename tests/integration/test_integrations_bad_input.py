@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -38,11 +38,10 @@ REST_CONFIG = {"baseUrl": "https://api.example.com", "auth": {"type": "bearer", 
 
 
 @pytest.fixture(autouse=True)
-def _private_networks_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _private_networks_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """The production setting: plain http is refused, loopback included (a test may turn it on after)."""
     monkeypatch.delenv("ALLOW_PRIVATE_NETWORKS", raising=False)
     reset_settings()
-    yield
 
 
 @pytest.fixture

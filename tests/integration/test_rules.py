@@ -41,7 +41,7 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
                 "baseUrl": "https://api.example.com",
                 "auth": {"type": "bearer", "token": "t0ke…alue"},
             },
-            "secretFields": ["auth.token"],
+            "secretFields": ["auth/token"],
             "createdAt": now,
             "createdBy": "admin",
             "updatedAt": now,
@@ -62,7 +62,7 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
         }
     )
     db.document(f"secrets/integration_{TEAM}_int-1").set(
-        seal(TEAM, "int-1", {"auth.token": "t0ken-value"}).to_firestore()
+        seal(TEAM, "int-1", {"auth/token": "t0ken-value"}).to_firestore()
     )
     return project_id
 

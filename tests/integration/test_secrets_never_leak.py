@@ -317,7 +317,7 @@ def test_stored_secrets_decrypt_only_with_their_own_associated_data(team: str) -
 
     assert credentials is not None
     assert hook_credentials is not None
-    assert unseal(credentials) == {"auth.token": REST_TOKEN, "headers.X-Api-Key": REST_HEADER_VALUE}
+    assert unseal(credentials) == {"auth/token": REST_TOKEN, "headers/X-Api-Key": REST_HEADER_VALUE}
     assert unseal(hook_credentials) == {"_signingSecret": hook["signingSecret"]}
     assert REST_TOKEN not in json.dumps(credentials.model_dump(mode="json"))
     wrong_owners = [
@@ -327,14 +327,14 @@ def test_stored_secrets_decrypt_only_with_their_own_associated_data(team: str) -
         credentials.model_copy(
             update={
                 "encrypted": {
-                    "auth.token": credentials.encrypted["headers.X-Api-Key"],
-                    "headers.X-Api-Key": credentials.encrypted["auth.token"],
+                    "auth/token": credentials.encrypted["headers/X-Api-Key"],
+                    "headers/X-Api-Key": credentials.encrypted["auth/token"],
                 }
             }
         ),
         # Another integration's ciphertext copied over this one's.
         credentials.model_copy(
-            update={"encrypted": {"auth.token": hook_credentials.encrypted["_signingSecret"]}}
+            update={"encrypted": {"auth/token": hook_credentials.encrypted["_signingSecret"]}}
         ),
     ]
     for credentials_elsewhere in wrong_owners:

@@ -340,7 +340,7 @@ SECRET_CASES: list[tuple[IntegrationType, dict[str, Any], dict[str, str]]] = [
             "headers": {"X-Api-Key": API_KEY_HEADER, "X-Tenant": "tenant-acme-001"},
             "healthCheck": {"path": "/health"},
         },
-        {"auth.token": TOKEN, "headers.X-Api-Key": API_KEY_HEADER, "headers.X-Tenant": "tenant-acme-001"},
+        {"auth/token": TOKEN, "headers/X-Api-Key": API_KEY_HEADER, "headers/X-Tenant": "tenant-acme-001"},
     ),
     (
         IntegrationType.REST,
@@ -348,7 +348,7 @@ SECRET_CASES: list[tuple[IntegrationType, dict[str, Any], dict[str, str]]] = [
             "baseUrl": "https://api.example.com",
             "auth": {"type": "basic", "username": "api-user", "password": PASSWORD},
         },
-        {"auth.password": PASSWORD},
+        {"auth/password": PASSWORD},
     ),
     (
         IntegrationType.GRAPHQL,
@@ -356,7 +356,7 @@ SECRET_CASES: list[tuple[IntegrationType, dict[str, Any], dict[str, str]]] = [
             "endpoint": "https://api.example.com/graphql",
             "auth": {"type": "header", "headerName": "X-Key", "headerValue": HEADER_VALUE},
         },
-        {"auth.headerValue": HEADER_VALUE},
+        {"auth/headerValue": HEADER_VALUE},
     ),
     (IntegrationType.WEBHOOK, {"url": "https://example.com/hooks/in", "events": ["ticket.*"]}, {}),
 ]
@@ -404,7 +404,7 @@ def test_a_masked_header_value_never_contains_the_value(length: int) -> None:
 
     public, secrets = split_secrets(IntegrationType.REST, config)
 
-    assert secrets == {"headers.X-Api-Key": value}
+    assert secrets == {"headers/X-Api-Key": value}
     assert value not in public["headers"]["X-Api-Key"]
 
 

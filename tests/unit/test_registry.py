@@ -81,13 +81,17 @@ def test_the_manifest_deploys_every_function_under_its_name(manifest: dict[str, 
         assert endpoint["platform"] == "gcfv2"
 
 
-def test_every_function_gets_the_encryption_keyring_secret_by_name(manifest: dict[str, Any]) -> None:
+def test_every_function_gets_the_secrets_by_name(manifest: dict[str, Any]) -> None:
     for name, endpoint in manifest["endpoints"].items():
-        assert endpoint["secretEnvironmentVariables"] == [{"key": "ENCRYPTION_KEYS"}], name
+        assert endpoint["secretEnvironmentVariables"] == [
+            {"key": "ENCRYPTION_KEYS"},
+            {"key": "OAUTH_CLIENTS"},
+        ], name
 
 
-def test_the_manifest_declares_the_secret_param(manifest: dict[str, Any]) -> None:
+def test_the_manifest_declares_the_secret_params(manifest: dict[str, Any]) -> None:
     assert {"name": "ENCRYPTION_KEYS", "type": "secret"} in manifest["params"]
+    assert {"name": "OAUTH_CLIENTS", "type": "secret"} in manifest["params"]
 
 
 # The trigger a module's docstring names (style.md), and the manifest key the SDK writes for it.
