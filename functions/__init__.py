@@ -26,7 +26,7 @@ from functions.oauth_tokens_store import oauth_tokens_store
 from functions.on_integration_deleted import on_integration_deleted
 from functions.request_logs_create import request_logs_create
 from functions.request_logs_list import request_logs_list
-from functions.task_refresh_token import task_refresh_token
+from functions.taskRefreshToken import taskRefreshToken
 
 __all__ = [
     "api_keys_create",
@@ -54,5 +54,5 @@ __all__ = [
     "on_integration_deleted",
     "request_logs_create",
     "request_logs_list",
-    "task_refresh_token",
+    "taskRefreshToken",
 ]

@@ -4,7 +4,7 @@ Trigger: schedule every 10 minutes
 Input: none   Output: none (logs the counts)
 Errors: a failed sweep is logged; the next tick sweeps again
 Idempotency: task ids are derived from the connection and the 10-minute slot: a re-run queues nothing twice
-Writes: Cloud Tasks queue task_refresh_token
+Writes: Cloud Tasks queue taskRefreshToken
 """
 
 from firebase_functions import scheduler_fn

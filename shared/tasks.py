@@ -43,6 +43,11 @@ def enqueue(
         queue.enqueue({"data": data}, options)
     except admin_errors.AlreadyExistsError:
         return False
+    except ValueError as error:
+        # firebase-admin 7.7.0 drops the first character of the task name the Tasks emulator answers
+        # ("rojects/...") and then fails to parse it, after the task was created. Only there.
+        if not (os.environ.get("CLOUD_TASKS_EMULATOR_HOST") and "resource name" in str(error)):
+            raise
     return True
 
 

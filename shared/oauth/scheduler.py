@@ -13,7 +13,7 @@ from shared.models.base import DocumentId, InputModel, TeamId
 from shared.oauth import tokens
 from shared.store import oauth as store
 
-REFRESH_TASK = "task_refresh_token"
+REFRESH_TASK = "taskRefreshToken"
 SWEEP_MINUTES = 10
 
 Enqueue = Callable[[str, dict[str, str], str], bool]

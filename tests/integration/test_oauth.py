@@ -569,7 +569,7 @@ def test_the_sweep_refreshes_exactly_the_due_connections(
     queued: dict[str, dict[str, str]] = {}
 
     def enqueue(function: str, data: dict[str, str], dedupe_id: str) -> bool:
-        assert function == "task_refresh_token"
+        assert function == "taskRefreshToken"
         if dedupe_id in queued:
             return False
         queued[dedupe_id] = data

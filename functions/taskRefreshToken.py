@@ -5,6 +5,9 @@ Input: RefreshTask (teamId, connectionId)   Output: none
 Errors: transient failures raise (the task is retried); invalid_grant marks the connection needs_reauth
 Idempotency: a connection no longer due is left alone; concurrent refreshes make one provider call
 Writes: teams/{teamId}/oauthConnections/{id}, secrets/oauth_{teamId}_{id}
+
+Named in camelCase, not task_refresh_token: a task function's id is its Cloud Tasks queue id, and
+queue ids allow letters, digits and hyphens only (a Python name cannot hold a hyphen).
 """
 
 from typing import Any
@@ -19,5 +22,5 @@ from shared.tasks import run_task
     retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=30, max_backoff_seconds=600),
     rate_limits=options.RateLimits(max_concurrent_dispatches=20),
 )
-def task_refresh_token(request: https_fn.CallableRequest[Any]) -> None:
+def taskRefreshToken(request: https_fn.CallableRequest[Any]) -> None:
     run_task(request, RefreshTask, run_refresh)

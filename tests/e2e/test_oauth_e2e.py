@@ -1,0 +1,91 @@
+"""OAuth through the emulator suite: the whole redirect chain over HTTP (start, the provider's consent,
+the emulator-served callback, back to the return URL), then a refresh run as a Cloud Tasks task."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import firebase_admin
+import pytest
+import requests
+from google.cloud import firestore
+
+from shared import tasks
+from tests.e2e.conftest import PROJECT_ID, Team, call_function
+from tests.support.http_servers import serving
+from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer
+
+
+@pytest.fixture
+def oauth_server() -> Iterator[OAuthServer]:
+    server = OAuthServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_connect_then_refresh_through_a_task(
+    team: Team, db: firestore.Client, oauth_server: OAuthServer
+) -> None:
+    provider = call_function(
+        "oauth_providers_set",
+        {
+            "teamId": team.team_id,
+            "providerId": "acme",
+            "name": "Acme",
+            "authorizationUrl": f"{oauth_server.url}/authorize",
+            "tokenUrl": f"{oauth_server.url}/token",
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
+            "scopes": ["contacts"],
+        },
+        token=team.owner_token,
+    )
+    assert provider.status == 200, provider.body
+
+    with serving() as console:
+        return_url = f"{console.url}/settings"
+        started = call_function(
+            "oauth_start",
+            {
+                "teamId": team.team_id,
+                "provider": "custom",
+                "customProviderId": "acme",
+                "returnUrl": return_url,
+            },
+            token=team.owner_token,
+        )
+        assert started.status == 200, started.body
+        # The browser's journey: provider consent -> the emulator's oauth_callback -> the console.
+        landed = requests.get(started.result["authorizationUrl"], timeout=60)
+        assert landed.status_code == 200
+        back = parse_qs(urlsplit(console.received[-1].path).query)
+
+    assert back["status"] == ["connected"], back
+    connection_id = back["connectionId"][0]
+    connection = db.document(f"teams/{team.team_id}/oauthConnections/{connection_id}")
+    assert connection.get().to_dict()["status"] == "active"
+    assert oauth_server.token_requests[-1]["grant_type"] == "authorization_code"
+
+    # Due soon: the sweep's task refreshes it, dispatched by the Cloud Tasks emulator.
+    connection.update({"expiresAt": datetime.now(UTC) + timedelta(minutes=3)})
+    if not firebase_admin._apps:
+        firebase_admin.initialize_app(options={"projectId": PROJECT_ID})
+    queued = tasks.enqueue(
+        "taskRefreshToken",
+        {"teamId": team.team_id, "connectionId": connection_id},
+        tasks.task_id("e2e", connection_id),
+    )
+    assert queued
+
+    deadline = time.monotonic() + 60
+    while oauth_server.refresh_grants() == 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert oauth_server.refresh_grants() == 1
+    while connection.get().to_dict()["expiresAt"] < datetime.now(UTC) + timedelta(minutes=30):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
