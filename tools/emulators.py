@@ -135,6 +135,10 @@ def main(argv: list[str]) -> int:
         command.append(shlex.join(inner))
     env = emulator_environment()
     os.chdir(ROOT)
+    if argv[0] == "start":
+        # Scheduled functions do not fire under the emulator; this runs their logic on schedule. It is
+        # in our process group, so the Ctrl-C that stops the emulators stops it too.
+        subprocess.Popen([sys.executable, str(ROOT / "tools/local_scheduler.py")], env=env)
     os.execvpe(command[0], command, env)
     return 0  # not reached
 
