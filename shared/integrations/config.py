@@ -34,9 +34,9 @@ from shared.urls import check_url
 # hold dots, never a slash). `headers/*` is every header value: custom headers are where API keys travel.
 PATH_SEPARATOR = "/"
 SECRET_PATHS: dict[IntegrationType, tuple[str, ...]] = {
-    IntegrationType.SLACK: ("webhookUrl",),
-    IntegrationType.ZAPIER: ("hookUrl",),
-    IntegrationType.REST: ("auth/token", "auth/password", "auth/headerValue", "headers/*"),
+    IntegrationType.SLACK: ("webhookUrl", "signingSecret"),
+    IntegrationType.ZAPIER: ("hookUrl", "incomingToken"),
+    IntegrationType.REST: ("auth/token", "auth/password", "auth/headerValue", "headers/*", "webhookSecret"),
     IntegrationType.GRAPHQL: ("auth/token", "auth/password", "auth/headerValue", "headers/*"),
     IntegrationType.WEBHOOK: (),
 }

@@ -72,14 +72,34 @@ class HealthCheck(InputModel):
     expect_status: Annotated[int, Field(ge=100, le=599)] = 200
 
 
+# Product events an integration receives (outgoing deliveries); empty means none.
+Subscriptions = Annotated[list[EventType], Field(max_length=100)]
+# Event types a third party may send in (incoming webhooks): theirs, so a looser shape ("app_mention",
+# "contact.propertyChange", "slash_command"); "*" accepts all. Others are stored and ignored.
+IncomingEventType = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:*-]+$")
+]
+IncomingEvents = Annotated[list[IncomingEventType], Field(max_length=100)]
+# Secrets third parties sign incoming webhooks with, or send as a shared token.
+IncomingSecret = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
+
+
 class SlackConfig(InputModel):
     webhook_url: Url | None = None
     connection_id: DocumentId | None = None
     channel: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    events: Subscriptions = Field(default_factory=list)
+    # The Slack app's signing secret: verifies `webhook_slack` requests (v0 signatures).
+    signing_secret: IncomingSecret | None = None
+    incoming_events: IncomingEvents = Field(default_factory=lambda: ["*"])
 
 
 class ZapierConfig(InputModel):
     hook_url: Url
+    events: Subscriptions = Field(default_factory=list)
+    # Zapier actions calling `webhook_zapier` send this shared token (`X-Zapier-Token`).
+    incoming_token: IncomingSecret | None = None
+    incoming_events: IncomingEvents = Field(default_factory=lambda: ["*"])
 
 
 class RestConfig(InputModel):
@@ -87,6 +107,10 @@ class RestConfig(InputModel):
     auth: OutboundAuth = OutboundAuth()
     headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict, max_length=50)
     health_check: HealthCheck = HealthCheck()
+    # The service's webhook signing secret (for HubSpot, the app's client secret): verifies
+    # `webhook_hubspot` requests naming this integration.
+    webhook_secret: IncomingSecret | None = None
+    incoming_events: IncomingEvents = Field(default_factory=lambda: ["*"])
 
 
 class GraphqlConfig(InputModel):
@@ -98,6 +122,8 @@ class GraphqlConfig(InputModel):
 class WebhookConfig(InputModel):
     url: Url
     events: Annotated[list[EventType], Field(min_length=1, max_length=100)]
+    # Incoming events `webhook_generic` accepts for this integration (signed with its signing secret).
+    incoming_events: IncomingEvents = Field(default_factory=lambda: ["*"])
 
 
 IntegrationConfig = SlackConfig | ZapierConfig | RestConfig | GraphqlConfig | WebhookConfig

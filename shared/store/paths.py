@@ -15,6 +15,14 @@ OAUTH_PROVIDERS = "oauthProviders"
 OAUTH_STATES = "oauthStates"
 OAUTH_LEASES = "oauthLeases"
 EVENTS = "events"
+TICKETS = "tickets"
+COMMENTS = "comments"
+CONTACTS = "contacts"
+AGENTS = "agents"
+SYNC_INBOX = "syncInbox"
+WEBHOOK_EVENTS = "webhookEvents"
+DELIVERIES = "deliveries"
+EVENT_SUBSCRIPTIONS = "eventSubscriptions"
 
 
 def team(team_id: str) -> str:
@@ -103,3 +111,40 @@ def events(team_id: str) -> str:
 
 def event(team_id: str, event_id: str) -> str:
     return f"{events(team_id)}/{event_id}"
+
+
+def ticket(team_id: str, ticket_id: str) -> str:
+    return f"{team(team_id)}/{TICKETS}/{ticket_id}"
+
+
+def contact(team_id: str, contact_id: str) -> str:
+    return f"{team(team_id)}/{CONTACTS}/{contact_id}"
+
+
+def sync_inbox_item(team_id: str, item_id: str) -> str:
+    """A remote record that changed and should be pulled by the sync engine."""
+    return f"{team(team_id)}/{SYNC_INBOX}/{item_id}"
+
+
+def webhook_events(team_id: str) -> str:
+    return f"{team(team_id)}/{WEBHOOK_EVENTS}"
+
+
+def webhook_event(team_id: str, event_id: str) -> str:
+    return f"{webhook_events(team_id)}/{event_id}"
+
+
+def deliveries(team_id: str) -> str:
+    return f"{team(team_id)}/{DELIVERIES}"
+
+
+def delivery(team_id: str, delivery_id: str) -> str:
+    return f"{deliveries(team_id)}/{delivery_id}"
+
+
+def event_subscriptions(team_id: str) -> str:
+    return f"{team(team_id)}/{EVENT_SUBSCRIPTIONS}"
+
+
+def event_subscription(team_id: str, subscription_id: str) -> str:
+    return f"{event_subscriptions(team_id)}/{subscription_id}"
