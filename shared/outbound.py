@@ -454,7 +454,7 @@ class OutboundClient:
             error=error_text,
         )
         if audit is not None:
-            self._audit(
+            self.record(
                 audit, request.method.upper(), endpoint, status_code, duration_ms, success, error_text
             )
         if failure is not None:
@@ -486,7 +486,7 @@ class OutboundClient:
             pending += [item for item in linked if isinstance(item, BaseException)]
         return OutboundError("connection", "the service could not be reached")
 
-    def _audit(
+    def record(
         self,
         audit: AuditTarget,
         method: str,
@@ -496,6 +496,7 @@ class OutboundClient:
         success: bool,
         error_text: str | None,
     ) -> None:
+        """One audit record; also for calls made by an SDK of the third party's (EventBridge)."""
         now = datetime.now(UTC)
         record = RequestLogDoc(
             id="",

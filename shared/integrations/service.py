@@ -62,6 +62,8 @@ def to_public(doc: IntegrationDoc) -> IntegrationPublic:
         last_tested_at=doc.last_tested_at,
         last_test_result=TestResult.model_validate(doc.last_test_result) if doc.last_test_result else None,
         last_sync_at=doc.last_sync_at,
+        previous_secret_expires_at=doc.previous_secret_expires_at,
+        delivery_failing_since=doc.delivery_failing_since,
     )
 
 

@@ -218,6 +218,10 @@ class IntegrationDoc(StoredModel):
     last_tested_at: datetime | None = None
     last_test_result: dict[str, Any] | None = None
     last_sync_at: datetime | None = None
+    # Webhook integrations: until when the secret replaced by a rotation still signs deliveries.
+    previous_secret_expires_at: datetime | None = None
+    # Since when deliveries to it keep failing (cleared by a success); 5 days of it disables it.
+    delivery_failing_since: datetime | None = None
 
 
 class IntegrationPublic(PublicModel):
@@ -235,6 +239,8 @@ class IntegrationPublic(PublicModel):
     last_tested_at: datetime | None = None
     last_test_result: TestResult | None = None
     last_sync_at: datetime | None = None
+    previous_secret_expires_at: datetime | None = None
+    delivery_failing_since: datetime | None = None
 
 
 class IntegrationCreated(IntegrationPublic):

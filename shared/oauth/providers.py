@@ -28,6 +28,7 @@ from shared.models.oauth import (
 from shared.settings import get_settings
 from shared.store import oauth as store
 from shared.store import paths
+from shared.store import secrets as secret_store
 from shared.urls import check_url
 
 REGISTRY_FILE = Path(__file__).with_name("providers.json")
@@ -97,7 +98,7 @@ def resolve(
         raise errors.NotFound("no such custom provider in this team", field="customProviderId")
     secrets = sealed.unseal(
         paths.oauth_provider_secret(team_id, custom.id),
-        store.get_sealed(paths.oauth_provider_secret(team_id, custom.id)),
+        secret_store.get_sealed(paths.oauth_provider_secret(team_id, custom.id)),
     )
     spec = ProviderSpec(
         id=f"custom-{custom.id}",
@@ -146,7 +147,7 @@ def set_custom_provider(caller: Caller, data: CustomProviderSet) -> CustomProvid
     if data.client_secret is not None:
         secret_path = paths.oauth_provider_secret(data.team_id, data.provider_id)
         encrypted, key_version = sealed.seal(secret_path, {CLIENT_SECRET: data.client_secret})
-        store.put_sealed(secret_path, encrypted, key_version)
+        secret_store.put_sealed(secret_path, encrypted, key_version)
     store.put_custom_provider(doc)
     return _to_public(doc)
 

@@ -35,6 +35,7 @@ from shared.models.oauth import (
 from shared.oauth.providers import ClientCredentials, connection_provider_key, resolve
 from shared.store import oauth as store
 from shared.store import paths
+from shared.store import secrets as secret_store
 
 ACCESS_TOKEN = "accessToken"
 REFRESH_TOKEN = "refreshToken"
@@ -67,7 +68,7 @@ def connection_id_for(provider: OAuthProvider, custom_provider_id: str | None, u
 
 def load_tokens(connection: OAuthConnectionDoc) -> Tokens | None:
     owner = paths.oauth_tokens(connection.team_id, connection.id)
-    secrets = sealed.unseal(owner, store.get_sealed(owner))
+    secrets = sealed.unseal(owner, secret_store.get_sealed(owner))
     if ACCESS_TOKEN not in secrets:
         return None
     return Tokens(access_token=secrets[ACCESS_TOKEN], refresh_token=secrets.get(REFRESH_TOKEN))
@@ -79,7 +80,7 @@ def save_tokens(team_id: str, connection_id: str, tokens: Tokens) -> None:
     if tokens.refresh_token:
         values[REFRESH_TOKEN] = tokens.refresh_token
     encrypted, key_version = sealed.seal(owner, values)
-    store.put_sealed(owner, encrypted, key_version)
+    secret_store.put_sealed(owner, encrypted, key_version)
 
 
 def to_public(connection: OAuthConnectionDoc) -> OAuthConnectionPublic:
@@ -461,7 +462,7 @@ def revoke_token(caller: Caller, data: OAuthConnectionRef) -> OAuthRevoked:
     told_provider = False
     if tokens is not None:
         told_provider = _revoke_at_provider(connection, tokens, caller.uid)
-        store.delete_document(paths.oauth_tokens(data.team_id, data.connection_id))
+        secret_store.delete_document(paths.oauth_tokens(data.team_id, data.connection_id))
     if connection.status is not ConnectionStatus.REVOKED:
         now = datetime.now(UTC)
         store.update_connection(

@@ -19,30 +19,6 @@ from shared.models.oauth import (
 from shared.store import paths
 from shared.store.client import db, translated_errors
 
-# ---------------------------------------------------------------- sealed secrets documents
-
-
-def get_sealed(path: str) -> dict[str, str]:
-    """The ciphertexts stored at a `secrets/...` path ({} when there is none)."""
-    with translated_errors():
-        snapshot = db().document(path).get()
-    data = snapshot.to_dict() or {}
-    encrypted = data.get("encrypted") or {}
-    return {str(name): str(value) for name, value in encrypted.items()}
-
-
-def put_sealed(path: str, encrypted: dict[str, str], key_version: str) -> None:
-    with translated_errors():
-        db().document(path).set(
-            {"encrypted": encrypted, "keyVersion": key_version, "updatedAt": datetime.now(UTC)}
-        )
-
-
-def delete_document(path: str) -> None:
-    with translated_errors():
-        db().document(path).delete()
-
-
 # ---------------------------------------------------------------- states
 
 

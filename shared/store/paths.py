@@ -148,3 +148,8 @@ def event_subscriptions(team_id: str) -> str:
 
 def event_subscription(team_id: str, subscription_id: str) -> str:
     return f"{event_subscriptions(team_id)}/{subscription_id}"
+
+
+def subscription_secrets(team_id: str, subscription_id: str) -> str:
+    """A subscription's secrets (Zapier's target URL, AWS credentials), sealed."""
+    return f"{SECRETS}/subscription_{team_id}_{subscription_id}"

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from google.cloud import firestore
 
+from shared import sealed
 from shared.integrations.service import seal
+from shared.store import paths
 from tests.support.firestore_emulator import FirestoreEmulator
 from tests.support.rules_client import RulesClient
 
@@ -64,7 +66,70 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
     db.document(f"secrets/integration_{TEAM}_int-1").set(
         seal(TEAM, "int-1", {"auth/token": "t0ken-value"}).to_firestore()
     )
+    seed_oauth(db, now)
     return project_id
+
+
+def seed_oauth(db: firestore.Client, now: datetime) -> None:
+    """A connection, a custom provider, an event, a pending state, a lease and the sealed tokens."""
+    db.document(f"teams/{TEAM}/oauthConnections/c1").set(
+        {
+            "provider": "custom",
+            "customProviderId": "acme",
+            "userId": "admin",
+            "scopes": ["contacts"],
+            "status": "active",
+            "expiresAt": now + timedelta(hours=1),
+            "account": {},
+            "accessTokenHint": "at-a…wxyz",
+            "hasRefreshToken": True,
+            "createdAt": now,
+            "updatedAt": now,
+            "lastRefreshedAt": now,
+        }
+    )
+    db.document(f"teams/{TEAM}/oauthProviders/acme").set(
+        {
+            "name": "Acme CRM",
+            "authorizationUrl": "https://auth.acme.example/authorize",
+            "tokenUrl": "https://auth.acme.example/token",
+            "scopes": ["contacts"],
+            "scopeSeparator": " ",
+            "pkce": True,
+            "clientId": "acme-client-id",
+            "hasClientSecret": True,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+    )
+    db.document(f"teams/{TEAM}/events/e1").set(
+        {
+            "type": "connection.needs_reauth",
+            "timestamp": now.isoformat(),
+            "data": {"id": "c1", "provider": "custom", "userId": "admin"},
+            "createdAt": now,
+        }
+    )
+    db.document("oauthStates/s1").set(
+        {
+            "teamId": TEAM,
+            "userId": "admin",
+            "provider": "custom",
+            "customProviderId": "acme",
+            "scopes": ["contacts"],
+            "returnUrl": "https://app.example.com/settings",
+            "redirectUri": "https://example.test/oauth_callback",
+            "createdAt": now,
+            "expiresAt": now + timedelta(minutes=10),
+            "expireAt": now + timedelta(days=1),
+        }
+    )
+    db.document("oauthLeases/l1").set(
+        {"holder": "worker-1", "expiresAt": now + timedelta(seconds=30), "expireAt": now + timedelta(days=1)}
+    )
+    owner = paths.oauth_tokens(TEAM, "c1")
+    encrypted, key_version = sealed.seal(owner, {"accessToken": "at-value", "refreshToken": "rt-value"})
+    db.document(owner).set({"encrypted": encrypted, "keyVersion": key_version, "updatedAt": now})
 
 
 def client(emulator: FirestoreEmulator, project_id: str, uid: str | None) -> RulesClient:
@@ -83,6 +148,12 @@ READS = [
     ("integration", f"teams/{TEAM}/integrations/int-1", MEMBERS),
     ("request log", f"teams/{TEAM}/integrationLogs/log-1", MEMBERS),
     ("integration secrets", f"secrets/integration_{TEAM}_int-1", set()),
+    ("OAuth connection", f"teams/{TEAM}/oauthConnections/c1", MEMBERS),
+    ("custom OAuth provider", f"teams/{TEAM}/oauthProviders/acme", MEMBERS),
+    ("event", f"teams/{TEAM}/events/e1", MEMBERS),
+    ("OAuth state", "oauthStates/s1", set()),
+    ("OAuth refresh lease", "oauthLeases/l1", set()),
+    ("OAuth tokens", f"secrets/oauth_{TEAM}_c1", set()),
 ]
 
 
@@ -112,6 +183,11 @@ LISTS = [
     ("integrations", f"teams/{TEAM}/integrations", MEMBERS),
     ("request logs", f"teams/{TEAM}/integrationLogs", MEMBERS),
     ("secrets", "secrets", set()),
+    ("OAuth connections", f"teams/{TEAM}/oauthConnections", MEMBERS),
+    ("custom OAuth providers", f"teams/{TEAM}/oauthProviders", MEMBERS),
+    ("events", f"teams/{TEAM}/events", MEMBERS),
+    ("OAuth states", "oauthStates", set()),
+    ("OAuth refresh leases", "oauthLeases", set()),
 ]
 
 
@@ -143,6 +219,18 @@ WRITES = [
     ("new request log", f"teams/{TEAM}/integrationLogs", "log-2"),
     ("integration secrets", "secrets", f"integration_{TEAM}_int-1"),
     ("new integration secrets", "secrets", f"integration_{TEAM}_int-2"),
+    ("OAuth connection", f"teams/{TEAM}/oauthConnections", "c1"),
+    ("new OAuth connection", f"teams/{TEAM}/oauthConnections", "c2"),
+    ("custom OAuth provider", f"teams/{TEAM}/oauthProviders", "acme"),
+    ("new custom OAuth provider", f"teams/{TEAM}/oauthProviders", "newco"),
+    ("event", f"teams/{TEAM}/events", "e1"),
+    ("new event", f"teams/{TEAM}/events", "e2"),
+    ("OAuth state", "oauthStates", "s1"),
+    ("new OAuth state", "oauthStates", "s2"),
+    ("OAuth refresh lease", "oauthLeases", "l1"),
+    ("new OAuth refresh lease", "oauthLeases", "l2"),
+    ("OAuth tokens", "secrets", f"oauth_{TEAM}_c1"),
+    ("new OAuth tokens", "secrets", f"oauth_{TEAM}_c2"),
 ]
 
 
@@ -178,4 +266,17 @@ def test_members_really_read_the_seeded_integration_documents(
     firestore_emulator: FirestoreEmulator, seeded: str, uid: str, path: str
 ) -> None:
     """`test_who_reads_what` also takes 404; these documents exist, so a member gets them."""
+    assert client(firestore_emulator, seeded, uid).get(path) == OK
+
+
+@pytest.mark.parametrize("uid", sorted(MEMBERS))
+@pytest.mark.parametrize(
+    "path",
+    [f"teams/{TEAM}/oauthConnections/c1", f"teams/{TEAM}/oauthProviders/acme", f"teams/{TEAM}/events/e1"],
+    ids=["OAuth connection", "custom OAuth provider", "event"],
+)
+def test_members_really_read_the_seeded_oauth_documents(
+    firestore_emulator: FirestoreEmulator, seeded: str, uid: str, path: str
+) -> None:
+    """These documents exist, so a member gets them (not a 404 the table would also take)."""
     assert client(firestore_emulator, seeded, uid).get(path) == OK

@@ -1,0 +1,1 @@
+"""Webhooks: events from the team's data, outgoing deliveries (signed, retried), incoming webhooks."""
