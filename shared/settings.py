@@ -52,6 +52,10 @@ class Settings:
     # JSON {provider: {authorizationUrl, tokenUrl, revocationUrl}} replacing a built-in provider's
     # endpoints (a regional Salesforce login, a sandbox, or a local stand-in in tests).
     oauth_provider_endpoints: str
+    # The public URL prefix the webhook functions are reached under by name (`{base}/webhook_hubspot/...`),
+    # when a proxy or rewrite changes the URL a provider signs (HubSpot v3 signs the full URL). Empty:
+    # the URL as received (and its https form behind a TLS-terminating proxy).
+    webhook_public_base_url: str = ""
 
 
 def _project_id() -> str:
@@ -95,6 +99,7 @@ def get_settings() -> Settings:
             if origin.strip()
         ),
         oauth_provider_endpoints=os.environ.get("OAUTH_PROVIDER_ENDPOINTS", ""),
+        webhook_public_base_url=os.environ.get("WEBHOOK_PUBLIC_BASE_URL", "").strip().rstrip("/"),
     )
 
 

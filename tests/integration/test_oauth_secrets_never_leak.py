@@ -232,10 +232,14 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
 
     for label, body in recorder.answers:
         assert leaked(json.dumps(body), secrets) == [], label
+    assert state in json.dumps(start_answer)  # the one place the state must be: the authorization URL
     start_secrets = {label: secret for label, secret in secrets.items() if label != "state"}
     assert leaked(json.dumps(start_answer), start_secrets) == [], "oauth_start"
     logs = log_lines.getvalue()
-    assert logs.count("\n") > 10  # the flow was logged, so the scan below means something
+    # The flow was logged (exchange, refreshes, refusal, revocation), so the scan below means something.
+    messages = [json.loads(line)["message"] for line in logs.splitlines()]
+    assert messages.count("outbound request") >= 5, messages
+    assert "oauth connection needs reauthorization" in messages
     assert leaked(logs, secrets) == [], "log lines"
     documents = all_documents(db)
     assert leaked(json.dumps(documents, default=str), secrets) == [], "documents"

@@ -1,0 +1,348 @@
+"""Outgoing deliveries against real receivers on loopback and the real Firestore emulator: events from
+changes, fan-out, signatures checked by an independent verifier, the retry schedule on a clock the test
+moves, Retry-After, 410, timeouts, 5 failing days, redelivered tasks, and secret rotation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from google.cloud import firestore
+
+from functions import integrations_create, integrations_rotate_secret, request_logs_list
+from shared import events
+from shared.webhooks import change_events, delivery, fanout
+from shared.store import deliveries as delivery_store
+from tests.support.callables import call
+from tests.support.http_servers import Received, Reply, serving
+
+pytestmark = pytest.mark.usefixtures("private_networks")
+
+
+@dataclass
+class Queue:
+    """Stands in for Cloud Tasks: records what would be queued, refuses a repeated task id."""
+
+    calls: list[tuple[str, dict[str, str], str, int | None]] = field(default_factory=list)
+
+    def __call__(self, function: str, data: dict[str, str], task_id: str, delay: int | None = None) -> bool:
+        if any(call_[2] == task_id for call_ in self.calls):
+            return False
+        self.calls.append((function, data, task_id, delay))
+        return True
+
+    @property
+    def delays(self) -> list[int | None]:
+        return [call_[3] for call_ in self.calls]
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def verify(secret: str, received: Received) -> bool:
+    """Standard Webhooks, from the specification, independently of the product."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = (
+        f"{received.headers['webhook-id']}.{received.headers['webhook-timestamp']}.".encode() + received.body
+    )
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    offered = [part.split(",", 1)[1] for part in received.headers["webhook-signature"].split()]
+    return any(hmac.compare_digest(expected, candidate) for candidate in offered)
+
+
+def webhook(team: str, url: str, events_: list[str] | None = None) -> dict[str, Any]:
+    answer = call(
+        integrations_create,
+        {
+            "teamId": team,
+            "type": "webhook",
+            "name": "Receiver",
+            "config": {"url": url, "events": events_ or ["ticket.*"]},
+        },
+        uid="admin",
+    )
+    assert answer.status == 200, answer.body
+    result: dict[str, Any] = answer.result
+    return result
+
+
+def one_delivery(team: str, event_id: str, queue: Queue) -> str:
+    assert fanout.fan_out(team, event_id, enqueue=queue) == 1
+    function, data, _task_id, delay = queue.calls[-1]
+    assert (function, delay) == ("taskDeliverEvent", None)
+    return data["deliveryId"]
+
+
+def ticket_event(team: str, event_id: str = "evt_1", subject: str = "Printer on fire") -> str:
+    events.emit(team, "ticket.created", {"id": "tkt_1", "subject": subject}, event_id=event_id)
+    return event_id
+
+
+# ------------------------------------------------------------------ events and fan-out
+
+
+def test_changes_become_one_event_each(db: firestore.Client, team: str) -> None:
+    created = change_events.emit_change(
+        team, "ticket", "t1", None, {"subject": "A", "status": "open"}, "trigger-1"
+    )
+    again = change_events.emit_change(
+        team, "ticket", "t1", None, {"subject": "A", "status": "open"}, "trigger-1"
+    )
+    resolved = change_events.emit_change(
+        team,
+        "ticket",
+        "t1",
+        {"subject": "A", "status": "open"},
+        {"subject": "A", "status": "resolved"},
+        "trigger-2",
+    )
+    updated = change_events.emit_change(
+        team,
+        "ticket",
+        "t1",
+        {"subject": "A", "status": "open"},
+        {"subject": "B", "status": "open"},
+        "trigger-3",
+    )
+    nothing = change_events.emit_change(
+        team, "ticket", "t1", {"subject": "B", "updatedAt": 1}, {"subject": "B", "updatedAt": 2}, "trigger-4"
+    )
+    deleted = change_events.emit_change(team, "contact", "c1", {"email": "a@example.com"}, None, "trigger-5")
+    commented = change_events.emit_comment(team, "t1", "m1", {"body": "hello"}, "trigger-6")
+
+    assert (created, again, resolved, updated, nothing, deleted, commented) == (
+        "ticket.created",
+        "ticket.created",
+        "ticket.resolved",
+        "ticket.updated",
+        None,
+        "contact.deleted",
+        "ticket.commented",
+    )
+    stored = {doc.id: doc.to_dict() for doc in db.collection(f"teams/{team}/events").stream()}
+    assert len(stored) == 5  # the redelivered trigger made nothing new
+    first = stored["evt_trigger-1"]
+    assert first["type"] == "ticket.created"
+    assert first["data"] == {"subject": "A", "status": "open", "id": "t1"}
+    assert first["timestamp"].endswith("Z")
+
+
+def test_fan_out_reaches_exactly_the_subscribers_and_is_idempotent(team: str) -> None:
+    tickets = webhook(team, "https://tickets.example.com/hook", ["ticket.*"])
+    everything = webhook(team, "https://all.example.com/hook", ["*"])
+    webhook(team, "https://contacts.example.com/hook", ["contact.created"])
+    queue = Queue()
+    ticket_event(team)
+
+    assert fanout.fan_out(team, "evt_1", enqueue=queue) == 2
+    assert fanout.fan_out(team, "evt_1", enqueue=queue) == 0  # redelivered: same ids, nothing new
+
+    targets = sorted(data["deliveryId"] for _, data, _, _ in queue.calls)
+    assert targets == sorted(f"evt_1__webhook_{i['id']}" for i in (tickets, everything))
+
+
+# ------------------------------------------------------------------ a delivery
+
+
+def test_a_delivery_is_signed_and_recorded(team: str) -> None:
+    with serving() as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+
+        outcome = delivery.deliver(team, delivery_id, enqueue=queue)
+
+    assert outcome == "succeeded"
+    received = receiver.received[0]
+    assert verify(integration["signingSecret"], received)
+    assert received.headers["webhook-id"] == "evt_1"
+    assert abs(int(received.headers["webhook-timestamp"]) - time.time()) < 60
+    assert json.loads(received.body) == {
+        "type": "ticket.created",
+        "timestamp": json.loads(received.body)["timestamp"],
+        "data": {"id": "tkt_1", "subject": "Printer on fire"},
+    }
+    stored = delivery_store.get_delivery(team, delivery_id)
+    assert stored is not None
+    assert (stored.status.value, stored.attempt_count, stored.last_status_code) == ("succeeded", 1, 200)
+    logs = call(request_logs_list, {"teamId": team, "integrationId": integration["id"]}, uid="member").result[
+        "items"
+    ]
+    assert [(log["method"], log["statusCode"]) for log in logs] == [("POST", 200)]
+
+
+def test_a_500_is_retried_on_schedule_then_succeeds(team: str) -> None:
+    replies = iter([Reply(500, b"oops"), Reply(200, b"ok")])
+    with serving(lambda _r: next(replies)) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+
+        first = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue)
+        stored = delivery_store.get_delivery(team, delivery_id)
+        clock.now += timedelta(seconds=5)
+        second = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue)
+
+    assert (first, second) == ("retrying", "succeeded")
+    assert stored is not None
+    assert stored.status.value == "retrying"
+    assert stored.next_attempt_at is not None
+    assert queue.delays == [None, 5]
+    assert len(receiver.received) == 2
+    assert receiver.received[0].headers["webhook-id"] == receiver.received[1].headers["webhook-id"]
+    final = delivery_store.get_delivery(team, delivery_id)
+    assert final is not None
+    assert [attempt.status_code for attempt in final.attempts] == [500, 200]
+
+
+def test_the_whole_schedule_then_failed(team: str) -> None:
+    with serving(lambda _r: Reply(500, b"down")) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        outcomes = []
+        for _ in range(delivery.MAX_ATTEMPTS):
+            outcomes.append(delivery.deliver(team, delivery_id, clock=clock, enqueue=queue))
+            clock.now += timedelta(seconds=queue.delays[-1] or 0)
+        after = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue)
+
+    assert outcomes == ["retrying"] * 7 + ["failed"]
+    assert queue.delays[1:] == [5, 300, 1800, 7200, 18000, 36000, 36000]
+    assert after == "nothing to do"
+    assert len(receiver.received) == 8
+
+
+def test_retry_after_is_honoured(team: str) -> None:
+    with serving(lambda _r: Reply(503, b"later", {"Retry-After": "120"})) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        assert delivery.deliver(team, delivery_id, enqueue=queue) == "retrying"
+    assert queue.delays[-1] == 120
+
+
+def test_410_disables_the_endpoint_and_says_so(db: firestore.Client, team: str) -> None:
+    with serving(lambda _r: Reply(410, b"gone")) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        assert delivery.deliver(team, delivery_id, enqueue=queue) == "gone"
+
+    stored = db.document(f"teams/{team}/integrations/{integration['id']}").get().to_dict()
+    assert (stored["enabled"], stored["status"]) == (False, "disabled")
+    assert queue.delays == [None]  # no retry
+    notices = [doc.to_dict() for doc in db.collection(f"teams/{team}/events").stream() if doc.id != "evt_1"]
+    assert [(n["type"], n["data"]["id"]) for n in notices] == [("subscriber.disabled", integration["id"])]
+    # A disabled endpoint gets no more deliveries.
+    ticket_event(team, "evt_2")
+    assert fanout.fan_out(team, "evt_2", enqueue=queue) == 0
+
+
+def test_a_timeout_is_a_failure(team: str) -> None:
+    with serving(lambda _r: Reply(200, b"late", delay_seconds=3)) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        assert delivery.deliver(team, delivery_id, enqueue=queue) == "retrying"
+    stored = delivery_store.get_delivery(team, delivery_id)
+    assert stored is not None
+    assert stored.last_error == "the service did not answer in time"
+
+
+def test_a_redirect_is_a_failure(team: str) -> None:
+    with serving(lambda _r: Reply(302, b"", {"Location": "https://elsewhere.example/"})) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        assert delivery.deliver(team, delivery_id, enqueue=queue) == "retrying"
+
+
+def test_an_endpoint_failing_for_five_days_is_disabled(db: firestore.Client, team: str) -> None:
+    with serving(lambda _r: Reply(500, b"down")) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        assert delivery.deliver(team, delivery_id, clock=clock, enqueue=queue) == "retrying"
+        ref = db.document(f"teams/{team}/integrations/{integration['id']}")
+        assert ref.get().to_dict()["deliveryFailingSince"] is not None
+        clock.now += timedelta(days=5, seconds=1)
+        assert delivery.deliver(team, delivery_id, clock=clock, enqueue=queue) == "disabled"
+
+    assert ref.get().to_dict()["enabled"] is False
+    assert any(
+        doc.to_dict()["type"] == "subscriber.disabled"
+        for doc in db.collection(f"teams/{team}/events").stream()
+    )
+
+
+def test_a_success_clears_the_failing_streak(db: firestore.Client, team: str) -> None:
+    replies = iter([Reply(500, b""), Reply(200, b"")])
+    with serving(lambda _r: next(replies)) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        delivery.deliver(team, delivery_id, enqueue=queue)
+        delivery.deliver(team, delivery_id, enqueue=queue)
+    assert (
+        db.document(f"teams/{team}/integrations/{integration['id']}").get().to_dict()["deliveryFailingSince"]
+        is None
+    )
+
+
+def test_a_redelivered_task_never_sends_twice(team: str) -> None:
+    with serving() as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        # Another worker claimed attempt 1 and is sending it: this copy of the task must stand back.
+        assert delivery_store.claim_attempt(team, delivery_id, 1)
+        assert delivery.deliver(team, delivery_id, enqueue=queue) == "already attempted"
+    assert receiver.received == []
+
+
+def test_a_rotated_secret_signs_alongside_the_old_one_for_a_day(team: str) -> None:
+    with serving() as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        rotated = call(
+            integrations_rotate_secret, {"teamId": team, "integrationId": integration["id"]}, uid="admin"
+        ).result
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team, "evt_1"), queue)
+        delivery.deliver(team, delivery_id, clock=clock, enqueue=queue)
+        clock.now += timedelta(hours=25)
+        later_id = one_delivery(team, ticket_event(team, "evt_2"), queue)
+        delivery.deliver(team, later_id, clock=clock, enqueue=queue)
+
+    old, new = integration["signingSecret"], rotated["signingSecret"]
+    assert old != new
+    during, after = receiver.received
+    assert len(during.headers["webhook-signature"].split()) == 2
+    assert verify(old, during)
+    assert verify(new, during)
+    assert len(after.headers["webhook-signature"].split()) == 1
+    assert verify(new, after)
+    assert not verify(old, after)
+
+
+def test_a_deleted_subscriber_cancels_its_pending_delivery(db: firestore.Client, team: str) -> None:
+    integration = webhook(team, "https://gone.example.com/hook")
+    queue = Queue()
+    delivery_id = one_delivery(team, ticket_event(team), queue)
+    db.document(f"teams/{team}/integrations/{integration['id']}").delete()
+
+    assert delivery.deliver(team, delivery_id, enqueue=queue) == "cancelled"
+    stored = delivery_store.get_delivery(team, delivery_id)
+    assert stored is not None
+    assert stored.status.value == "cancelled"
