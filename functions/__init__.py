@@ -34,10 +34,15 @@ from functions.on_event_created import on_event_created
 from functions.on_integration_deleted import on_integration_deleted
 from functions.on_ticket_comment_created import on_ticket_comment_created
 from functions.on_ticket_written import on_ticket_written
+from functions.on_webhook_event_created import on_webhook_event_created
 from functions.request_logs_create import request_logs_create
 from functions.request_logs_list import request_logs_list
 from functions.taskDeliverEvent import taskDeliverEvent
 from functions.taskRefreshToken import taskRefreshToken
+from functions.webhook_generic import webhook_generic
+from functions.webhook_hubspot import webhook_hubspot
+from functions.webhook_slack import webhook_slack
+from functions.webhook_zapier import webhook_zapier
 from functions.webhook_zapier_samples import webhook_zapier_samples
 from functions.webhook_zapier_subscribe import webhook_zapier_subscribe
 from functions.webhook_zapier_unsubscribe import webhook_zapier_unsubscribe
@@ -76,10 +81,15 @@ __all__ = [
     "on_integration_deleted",
     "on_ticket_comment_created",
     "on_ticket_written",
+    "on_webhook_event_created",
     "request_logs_create",
     "request_logs_list",
     "taskDeliverEvent",
     "taskRefreshToken",
+    "webhook_generic",
+    "webhook_hubspot",
+    "webhook_slack",
+    "webhook_zapier",
     "webhook_zapier_samples",
     "webhook_zapier_subscribe",
     "webhook_zapier_unsubscribe",

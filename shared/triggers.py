@@ -14,7 +14,14 @@ from shared import log
 def run_trigger(event: firestore_fn.Event[Any], work: Callable[[dict[str, str]], object]) -> None:
     """Run `work(params)` for one event; the work must be idempotent (delivery is at least once)."""
     function_name = os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or "trigger"
-    with log.bound(function=function_name, eventId=event.id, document=event.document, **event.params):
+    # The path's parameters first: one of them may be named like a field here (`eventId`).
+    context = {
+        **event.params,
+        "function": function_name,
+        "triggerEventId": event.id,
+        "document": event.document,
+    }
+    with log.bound(**context):
         try:
             outcome = work(dict(event.params))
         except Exception as error:

@@ -287,11 +287,7 @@ def _endpoint(path: str) -> tuple[str, str]:
 def _target(source: Source, team_id: str, integration_id: str) -> Target:
     """The named integration, when it exists, is enabled, has the right type and holds its secret."""
     integration = integration_store.get(team_id, integration_id)
-    if (
-        integration is None
-        or not integration.enabled
-        or integration.type is not INTEGRATION_TYPE_FOR[source]
-    ):
+    if integration is None or not integration.enabled or integration.type is not INTEGRATION_TYPE_FOR[source]:
         raise _not_found()
     config, secrets = full_config(integration)
     try:
@@ -317,8 +313,11 @@ def _secrets_for(source: Source, target: Target) -> list[str]:
         found = [config.webhook_secret]
     elif source is Source.GENERIC and isinstance(config, WebhookConfig):
         current = target.secrets.get(configs.SIGNING_SECRET)
-        # During a rotation the previous secret stays valid, but only beside a current one.
-        found = [current, target.secrets.get(configs.PREVIOUS_SIGNING_SECRET)] if current else []
+        found = [current] if current else []
+        # After a rotation the previous secret stays valid until its overlap ends (24 h).
+        previous_until = target.integration.previous_secret_expires_at
+        if current and previous_until is not None and previous_until > datetime.now(UTC):
+            found.append(target.secrets.get(configs.PREVIOUS_SIGNING_SECRET))
     return [secret for secret in found if secret]
 
 
@@ -384,9 +383,7 @@ def _verify_standard(target: Target, delivery: Delivery) -> None:
     if not message_id or not offered_header:
         raise _unauthenticated("missing webhook-id or webhook-signature")
     timestamp = _timestamp(timestamp)
-    offered = [
-        entry.split(",", 1)[1] for entry in offered_header.split(" ") if entry.startswith("v1,")
-    ]
+    offered = [entry.split(",", 1)[1] for entry in offered_header.split(" ") if entry.startswith("v1,")]
     for secret in _secrets_for(Source.GENERIC, target):
         expected = _standard_signature(secret, message_id, timestamp, delivery.body)
         if any(_same(expected, candidate) for candidate in offered):
@@ -659,4 +656,3 @@ def _store(source: Source, target: Target, events: list[IncomingEvent]) -> Answe
             text="Received: a ticket is on its way." if accepted else "This command is not handled here.",
         )
     return Answer(200, body)
-

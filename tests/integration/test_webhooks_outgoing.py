@@ -18,8 +18,8 @@ from google.cloud import firestore
 
 from functions import integrations_create, integrations_rotate_secret, request_logs_list
 from shared import events
-from shared.webhooks import change_events, delivery, fanout
 from shared.store import deliveries as delivery_store
+from shared.webhooks import change_events, delivery, fanout
 from tests.support.callables import call
 from tests.support.http_servers import Received, Reply, serving
 
