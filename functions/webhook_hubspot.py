@@ -3,7 +3,8 @@
 Trigger: https POST .../webhook_hubspot/{teamId}/{integrationId}
 Input: a JSON array of HubSpot events; X-HubSpot-Signature-v3 (base64 HMAC-SHA256 of method + URL +
     body + timestamp, keyed by the rest integration's webhookSecret) and X-HubSpot-Request-Timestamp
-    (milliseconds). The URL is the one HubSpot called: a proxy must keep it, or set WEBHOOK_PUBLIC_BASE_URL
+    (milliseconds). The URL signed is the one HubSpot called, rebuilt under WEBHOOK_PUBLIC_BASE_URL
+    (default: the cloudfunctions.net URL); a custom domain or proxy must be named there
 Output: 200 {"ok": true, "stored": n, "duplicates": m} once every event is stored or a duplicate
 Errors: 405 not POST, 413 over 1 MiB, 415 not JSON, 404 no enabled rest integration with a webhook
     secret at this URL, 401 bad signature or timestamp more than 5 minutes off, 400 malformed body

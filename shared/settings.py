@@ -52,9 +52,10 @@ class Settings:
     # JSON {provider: {authorizationUrl, tokenUrl, revocationUrl}} replacing a built-in provider's
     # endpoints (a regional Salesforce login, a sandbox, or a local stand-in in tests).
     oauth_provider_endpoints: str
-    # The public URL prefix the webhook functions are reached under by name (`{base}/webhook_hubspot/...`),
-    # when a proxy or rewrite changes the URL a provider signs (HubSpot v3 signs the full URL). Empty:
-    # the URL as received (and its https form behind a TLS-terminating proxy).
+    # The public URL prefix the webhook functions are reached under by name (`{base}/webhook_hubspot/...`):
+    # HubSpot v3 signs the full URL it calls, which the function does not see as such behind Google's
+    # front end, a proxy or a Hosting rewrite. Defaults to the cloudfunctions.net URL (the emulator's
+    # under the emulator); set WEBHOOK_PUBLIC_BASE_URL for a custom domain.
     webhook_public_base_url: str = ""
 
 
@@ -64,6 +65,13 @@ def _project_id() -> str:
         if value:
             return value
     return DEFAULT_PROJECT_ID
+
+
+def _default_functions_url(emulated: bool) -> str:
+    project = _project_id()
+    if _env_bool("FUNCTIONS_EMULATOR", False) or emulated:
+        return f"http://127.0.0.1:5001/{project}/us-central1"
+    return f"https://us-central1-{project}.cloudfunctions.net"
 
 
 def _default_callback_url(emulated: bool) -> str:
@@ -99,7 +107,9 @@ def get_settings() -> Settings:
             if origin.strip()
         ),
         oauth_provider_endpoints=os.environ.get("OAUTH_PROVIDER_ENDPOINTS", ""),
-        webhook_public_base_url=os.environ.get("WEBHOOK_PUBLIC_BASE_URL", "").strip().rstrip("/"),
+        webhook_public_base_url=(
+            os.environ.get("WEBHOOK_PUBLIC_BASE_URL", "").strip() or _default_functions_url(emulated)
+        ).rstrip("/"),
     )
 
 

@@ -201,16 +201,26 @@ def _send_to_subscription(subscription: EventSubscriptionDoc, event: EventDoc) -
 # ---------------------------------------------------------------- one attempt and what follows
 
 
-def deliver(team_id: str, delivery_id: str, clock: Clock = _now, enqueue: Enqueue = tasks.enqueue) -> str:
-    """Make the delivery's next attempt, record it, and queue the one after if it failed."""
+def deliver(
+    team_id: str,
+    delivery_id: str,
+    clock: Clock = _now,
+    enqueue: Enqueue = tasks.enqueue,
+    attempt: int | None = None,
+) -> str:
+    """Make the delivery's next attempt, record it, and queue the one after if it failed.
+
+    `attempt` is the attempt the task was queued for: a task for an attempt already made (a stale
+    scheduled task after a manual retry, or a redelivery) does nothing.
+    """
     delivery = store.get_delivery(team_id, delivery_id)
-    if delivery is None or delivery.status in {
-        DeliveryStatus.SUCCEEDED,
-        DeliveryStatus.FAILED,
-        DeliveryStatus.CANCELLED,
-    }:
+    finished = {DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED}
+    if delivery is None or delivery.status in finished:
         return "nothing to do"
-    attempt = delivery.attempt_count + 1
+    next_attempt = delivery.attempt_count + 1
+    if attempt is not None and attempt != next_attempt:
+        return "stale task"
+    attempt = next_attempt
     if not store.claim_attempt(team_id, delivery_id, attempt):
         return "already attempted"
     now = clock()
@@ -290,7 +300,7 @@ def _record(
     store.update_delivery(team_id, delivery.id, fields)
     enqueue(
         "taskDeliverEvent",
-        {"teamId": team_id, "deliveryId": delivery.id},
+        {"teamId": team_id, "deliveryId": delivery.id, "attempt": attempt + 1},
         tasks.task_id(team_id, delivery.id, str(attempt + 1)),
         int(delay),
     )

@@ -12,8 +12,11 @@ In this order, each refusal a 4xx with `{"error": {"status", "message"}}` and no
    answered `{"ok": true, "duplicate": true}` and changes nothing. Success is answered at once; the
    work happens in `on_webhook_event_created` (Slack wants an answer within 3 s).
 
-HubSpot signs the full URL it called. Behind a proxy or a rewrite that changes it, set
-WEBHOOK_PUBLIC_BASE_URL to the public prefix the functions are reached under by name.
+HubSpot signs the full URL it called, which the function may not receive as such: the emulator hands
+over `http://127.0.0.1:5001/{teamId}/{integrationId}` (the `/{project}/{region}/webhook_hubspot` prefix
+stripped), and in production TLS ends before the instance. So the URL is also rebuilt under
+WEBHOOK_PUBLIC_BASE_URL (default: the cloudfunctions.net URL, or the emulator's); a custom domain or a
+proxy in front must keep the URL intact or be named in that setting.
 """
 
 from __future__ import annotations
@@ -264,13 +267,14 @@ def _delivery(request: Request, source: Source) -> Delivery:
 def handle(source: Source, delivery: Delivery) -> Answer:
     """Find the integration, verify the signature, parse, store once; `Refused` for any 4xx."""
     team_id, integration_id = _endpoint(delivery.path)
-    with log.bound(teamId=team_id, integrationId=integration_id):
-        target = _target(source, team_id, integration_id)
-        VERIFIERS[source](target, delivery)
-        parsed = PARSERS[source](delivery)
-        if parsed.challenge is not None:
-            return Answer(200, {"challenge": parsed.challenge})
-        return _store(source, target, parsed.events)
+    # Bound for the rest of the request, so the transport's last line carries them too.
+    log.bind(teamId=team_id, integrationId=integration_id)
+    target = _target(source, team_id, integration_id)
+    VERIFIERS[source](target, delivery)
+    parsed = PARSERS[source](delivery)
+    if parsed.challenge is not None:
+        return Answer(200, {"challenge": parsed.challenge})
+    return _store(source, target, parsed.events)
 
 
 def _endpoint(path: str) -> tuple[str, str]:
@@ -392,17 +396,17 @@ def _verify_standard(target: Target, delivery: Delivery) -> None:
 
 
 def _hubspot_uris(delivery: Delivery) -> list[str]:
-    """The URLs HubSpot may have signed: as received, as https behind a TLS-terminating proxy, and
-    rebuilt from WEBHOOK_PUBLIC_BASE_URL when set. Trying several is safe: each needs the secret."""
-    candidates = [delivery.url]
+    """The URLs HubSpot may have signed: rebuilt under the public base URL (what HubSpot was given),
+    as received, and as https behind a TLS-terminating proxy. Trying several is safe: each one still
+    needs the secret."""
+    team_id, integration_id = _endpoint(delivery.path)
+    rebuilt = (
+        f"{get_settings().webhook_public_base_url}/webhook_{Source.HUBSPOT.value}/{team_id}/{integration_id}"
+    )
+    candidates = [f"{rebuilt}?{delivery.query}" if delivery.query else rebuilt, delivery.url]
     forwarded = delivery.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     if forwarded == "https" and delivery.url.startswith("http://"):
         candidates.append("https://" + delivery.url.removeprefix("http://"))
-    base = get_settings().webhook_public_base_url
-    if base:
-        team_id, integration_id = _endpoint(delivery.path)
-        rebuilt = f"{base}/webhook_{Source.HUBSPOT.value}/{team_id}/{integration_id}"
-        candidates.append(f"{rebuilt}?{delivery.query}" if delivery.query else rebuilt)
     decoded = []
     for uri in candidates:
         for encoded, plain in HUBSPOT_URI_DECODING.items():
@@ -419,12 +423,15 @@ def _verify_hubspot(target: Target, delivery: Delivery) -> None:
         raise _unauthenticated("missing X-HubSpot-Signature-v3")
     timestamp = _timestamp(timestamp, per_second=1000)
     matched = False
+    uris = _hubspot_uris(delivery)
     for secret in _secrets_for(Source.HUBSPOT, target):
-        for uri in _hubspot_uris(delivery):
+        for uri in uris:
             signed = delivery.method.encode() + uri.encode() + delivery.body + timestamp.encode()
             expected = base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
             matched = _same(expected, offered) or matched
     if not matched:
+        # The usual cause is a URL changed on the way; the candidates say which ones were tried.
+        log.info("hubspot signature checked against", uris=uris)
         raise _unauthenticated("signature does not match")
 
 
@@ -585,7 +592,7 @@ def _storable(value: Any, depth: int) -> Any:
         for key, item in value.items():
             name = str(key)
             if not name or (name.startswith("__") and name.endswith("__")):
-                name = f"_{name}_"
+                name = f"~{name}"  # Firestore refuses empty names and reserves `__...__`
             stored[name] = _storable(item, depth + 1)
         return stored
     if isinstance(value, list):

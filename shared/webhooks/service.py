@@ -78,7 +78,7 @@ def retry_delivery(
     )
     enqueue(
         DELIVERY_TASK,
-        {"teamId": data.team_id, "deliveryId": data.delivery_id},
+        {"teamId": data.team_id, "deliveryId": data.delivery_id, "attempt": delivery.attempt_count + 1},
         tasks.task_id(data.team_id, data.delivery_id, str(delivery.attempt_count + 1), "manual"),
     )
     refreshed = store.get_delivery(data.team_id, data.delivery_id)

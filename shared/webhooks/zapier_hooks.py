@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pydantic
 from flask import Request, Response
 
 from shared import errors, log, sealed
@@ -60,9 +61,11 @@ def _team_of_key(request: Request, scope: ApiKeyScope) -> str:
     )
     if not header:
         raise errors.Unauthenticated("send an API key in X-API-Key")
-    result = validate_key(
-        ApiKeyValidate.model_validate({"key": header[:256], "requiredScopes": [scope.value]})
-    )
+    try:
+        query = ApiKeyValidate.model_validate({"key": header[:256], "requiredScopes": [scope.value]})
+    except pydantic.ValidationError:  # a key of only whitespace, say
+        raise errors.Unauthenticated("the API key is not valid") from None
+    result = validate_key(query)
     if result.code is ValidationCode.INSUFFICIENT_PERMISSIONS:
         raise errors.PermissionDenied(f"the API key needs the {scope.value} scope")
     if result.code is ValidationCode.RATE_LIMITED:

@@ -200,7 +200,7 @@ def test_a_bus_that_does_not_exist_fails_the_attempt_and_schedules_the_next(
     assert "ResourceNotFoundException" in record["lastError"]
     retry = queue.tasks[-1]
     assert (retry.function_name, retry.delay_seconds) == ("taskDeliverEvent", 5)
-    assert retry.data == {"teamId": team, "deliveryId": delivery_id}
+    assert retry.data == {"teamId": team, "deliveryId": delivery_id, "attempt": 2}
     (audit,) = audit_documents(db, team)
     assert audit["integrationId"] == f"subscription:{subscription_id}"
     assert audit["success"] is False

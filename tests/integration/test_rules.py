@@ -67,6 +67,8 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
         seal(TEAM, "int-1", {"auth/token": "t0ken-value"}).to_firestore()
     )
     seed_oauth(db, now)
+    seed_incoming_webhooks(db, now)
+    seed_outgoing_deliveries(db, now)
     return project_id
 
 
@@ -132,6 +134,76 @@ def seed_oauth(db: firestore.Client, now: datetime) -> None:
     db.document(owner).set({"encrypted": encrypted, "keyVersion": key_version, "updatedAt": now})
 
 
+def seed_incoming_webhooks(db: firestore.Client, now: datetime) -> None:
+    """An incoming webhook event, the ticket it opened, and a contact waiting in the sync inbox."""
+    db.document(f"teams/{TEAM}/webhookEvents/slack_Ev1").set(
+        {
+            "source": "slack",
+            "integrationId": "int-1",
+            "eventType": "slash_command",
+            "providerEventId": "Ev1",
+            "payload": {"command": "/ticket", "text": "Printer on fire"},
+            "payloadTruncated": False,
+            "receivedAt": now,
+            "status": "processed",
+            "expireAt": now + timedelta(days=7),
+        }
+    )
+    db.document(f"teams/{TEAM}/tickets/webhook_slack_Ev1").set(
+        {
+            "subject": "Printer on fire",
+            "status": "open",
+            "source": "slack",
+            "createdAt": now,
+            "updatedAt": now,
+        }
+    )
+    db.document(f"teams/{TEAM}/syncInbox/hubspot_301").set(
+        {"provider": "hubspot", "objectId": "301", "pending": True, "updatedAt": now}
+    )
+
+
+def seed_outgoing_deliveries(db: firestore.Client, now: datetime) -> None:
+    """A delivery with its attempt claim, an EventBridge subscription and its sealed AWS credentials."""
+    db.document(f"teams/{TEAM}/deliveries/d1").set(
+        {
+            "eventId": "e1",
+            "eventType": "ticket.created",
+            "subscriberKind": "webhook",
+            "integrationId": "int-1",
+            "status": "succeeded",
+            "attemptCount": 1,
+            "attempts": [{"attempt": 1, "at": now, "statusCode": 200, "durationMs": 12.0, "error": None}],
+            "createdAt": now,
+            "updatedAt": now,
+            "succeededAt": now,
+        }
+    )
+    db.document(f"teams/{TEAM}/deliveries/d1/attempts/1").set({"claimedAt": now})
+    db.document(f"teams/{TEAM}/eventSubscriptions/s1").set(
+        {
+            "kind": "eventbridge",
+            "events": ["ticket.*"],
+            "enabled": True,
+            "region": "us-east-1",
+            "eventBusName": "helpdesk-bus",
+            "source": "helpdesk.integrations",
+            "targetHint": "helpdesk-bus in us-east-1 as AKIA…MPLE",
+            "createdAt": now,
+            "updatedAt": now,
+        }
+    )
+    owner = paths.subscription_secrets(TEAM, "s1")
+    encrypted, key_version = sealed.seal(
+        owner,
+        {
+            "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+            "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        },
+    )
+    db.document(owner).set({"encrypted": encrypted, "keyVersion": key_version, "updatedAt": now})
+
+
 def client(emulator: FirestoreEmulator, project_id: str, uid: str | None) -> RulesClient:
     return RulesClient(emulator.host, project_id, uid)
 
@@ -154,6 +226,13 @@ READS = [
     ("OAuth state", "oauthStates/s1", set()),
     ("OAuth refresh lease", "oauthLeases/l1", set()),
     ("OAuth tokens", f"secrets/oauth_{TEAM}_c1", set()),
+    ("incoming webhook event", f"teams/{TEAM}/webhookEvents/slack_Ev1", MEMBERS),
+    ("ticket", f"teams/{TEAM}/tickets/webhook_slack_Ev1", MEMBERS),
+    ("sync inbox item", f"teams/{TEAM}/syncInbox/hubspot_301", MEMBERS),
+    ("delivery", f"teams/{TEAM}/deliveries/d1", MEMBERS),
+    ("delivery attempt claim", f"teams/{TEAM}/deliveries/d1/attempts/1", set()),
+    ("event subscription", f"teams/{TEAM}/eventSubscriptions/s1", MEMBERS),
+    ("subscription secrets", f"secrets/subscription_{TEAM}_s1", set()),
 ]
 
 
@@ -188,6 +267,12 @@ LISTS = [
     ("events", f"teams/{TEAM}/events", MEMBERS),
     ("OAuth states", "oauthStates", set()),
     ("OAuth refresh leases", "oauthLeases", set()),
+    ("incoming webhook events", f"teams/{TEAM}/webhookEvents", MEMBERS),
+    ("tickets", f"teams/{TEAM}/tickets", MEMBERS),
+    ("sync inbox", f"teams/{TEAM}/syncInbox", MEMBERS),
+    ("deliveries", f"teams/{TEAM}/deliveries", MEMBERS),
+    ("delivery attempt claims", f"teams/{TEAM}/deliveries/d1/attempts", set()),
+    ("event subscriptions", f"teams/{TEAM}/eventSubscriptions", MEMBERS),
 ]
 
 
@@ -231,6 +316,20 @@ WRITES = [
     ("new OAuth refresh lease", "oauthLeases", "l2"),
     ("OAuth tokens", "secrets", f"oauth_{TEAM}_c1"),
     ("new OAuth tokens", "secrets", f"oauth_{TEAM}_c2"),
+    ("incoming webhook event", f"teams/{TEAM}/webhookEvents", "slack_Ev1"),
+    ("new incoming webhook event", f"teams/{TEAM}/webhookEvents", "generic_m1"),
+    ("ticket", f"teams/{TEAM}/tickets", "webhook_slack_Ev1"),
+    ("new ticket", f"teams/{TEAM}/tickets", "t2"),
+    ("sync inbox item", f"teams/{TEAM}/syncInbox", "hubspot_301"),
+    ("new sync inbox item", f"teams/{TEAM}/syncInbox", "hubspot_302"),
+    ("delivery", f"teams/{TEAM}/deliveries", "d1"),
+    ("new delivery", f"teams/{TEAM}/deliveries", "d2"),
+    ("delivery attempt claim", f"teams/{TEAM}/deliveries/d1/attempts", "1"),
+    ("new delivery attempt claim", f"teams/{TEAM}/deliveries/d1/attempts", "2"),
+    ("event subscription", f"teams/{TEAM}/eventSubscriptions", "s1"),
+    ("new event subscription", f"teams/{TEAM}/eventSubscriptions", "s2"),
+    ("subscription secrets", "secrets", f"subscription_{TEAM}_s1"),
+    ("new subscription secrets", "secrets", f"subscription_{TEAM}_s2"),
 ]
 
 
@@ -276,6 +375,36 @@ def test_members_really_read_the_seeded_integration_documents(
     ids=["OAuth connection", "custom OAuth provider", "event"],
 )
 def test_members_really_read_the_seeded_oauth_documents(
+    firestore_emulator: FirestoreEmulator, seeded: str, uid: str, path: str
+) -> None:
+    """These documents exist, so a member gets them (not a 404 the table would also take)."""
+    assert client(firestore_emulator, seeded, uid).get(path) == OK
+
+
+@pytest.mark.parametrize("uid", sorted(MEMBERS))
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"teams/{TEAM}/webhookEvents/slack_Ev1",
+        f"teams/{TEAM}/tickets/webhook_slack_Ev1",
+        f"teams/{TEAM}/syncInbox/hubspot_301",
+    ],
+    ids=["incoming webhook event", "ticket", "sync inbox item"],
+)
+def test_members_really_read_the_seeded_incoming_webhook_documents(
+    firestore_emulator: FirestoreEmulator, seeded: str, uid: str, path: str
+) -> None:
+    """These documents exist, so a member gets them (not a 404 the table would also take)."""
+    assert client(firestore_emulator, seeded, uid).get(path) == OK
+
+
+@pytest.mark.parametrize("uid", sorted(MEMBERS))
+@pytest.mark.parametrize(
+    "path",
+    [f"teams/{TEAM}/deliveries/d1", f"teams/{TEAM}/eventSubscriptions/s1"],
+    ids=["delivery", "event subscription"],
+)
+def test_members_really_read_the_seeded_delivery_documents(
     firestore_emulator: FirestoreEmulator, seeded: str, uid: str, path: str
 ) -> None:
     """These documents exist, so a member gets them (not a 404 the table would also take)."""
