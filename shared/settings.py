@@ -30,6 +30,9 @@ class Settings:
     # How long an instance may answer from its cached copy of an API key's metadata. A disabled,
     # expired, deleted or re-scoped key takes effect everywhere within this bound. 0 turns the cache off.
     api_key_cache_seconds: float
+    # How long an instance may verify incoming webhooks with its cached copy of an integration and
+    # its secrets: a disabled or deleted integration, or a changed secret, takes effect within this.
+    integration_cache_seconds: float
     # How often buffered API-key usage (usageCount, lastUsed) is written back; at most 60 s by contract.
     api_key_usage_flush_seconds: float
     # Outbound requests may reach loopback and private networks only when this is set: in
@@ -91,6 +94,7 @@ def get_settings() -> Settings:
         emulated=emulated,
         firestore_emulator_host=firestore_emulator_host,
         api_key_cache_seconds=max(0.0, _env_float("API_KEY_CACHE_SECONDS", 10.0)),
+        integration_cache_seconds=max(0.0, _env_float("INTEGRATION_CACHE_SECONDS", 10.0)),
         api_key_usage_flush_seconds=min(60.0, max(0.05, flush_seconds)),
         allow_private_networks=_env_bool("ALLOW_PRIVATE_NETWORKS", False),
         outbound_connect_timeout_seconds=_env_float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", 5.0),

@@ -51,7 +51,7 @@ def verify(
     secret: str, message_id: str, timestamp: str, signature_header: str, body: bytes, now: float | None = None
 ) -> bool:
     """Whether one of the header's signatures matches, within the timestamp tolerance; constant-time."""
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return False
     moment = int(timestamp)
     if abs((time.time() if now is None else now) - moment) > TOLERANCE_SECONDS:

@@ -9,14 +9,12 @@ the field (Unkey): exists, enabled, expiry, rate limit, permissions.
 from __future__ import annotations
 
 import functools
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from shared.api_keys.rate_limiter import RateLimiter
 from shared.api_keys.usage import UsageBuffer
+from shared.cache import TtlCache
 from shared.crypto import sha256_hex
 from shared.models.api_keys import (
     KEY_PREFIX,
@@ -35,35 +33,6 @@ CACHE_ENTRIES = 50_000
 Lookup = Callable[[str], ApiKeyIndexDoc | None]
 
 
-class _KeyCache:
-    """Key hash -> (monotonic expiry, index entry or None for "no such key")."""
-
-    def __init__(self, ttl_seconds: float, max_entries: int = CACHE_ENTRIES) -> None:
-        self.ttl_seconds = ttl_seconds
-        self._entries: OrderedDict[str, tuple[float, ApiKeyIndexDoc | None]] = OrderedDict()
-        self._max_entries = max_entries
-        self._lock = threading.Lock()
-
-    def get(self, key_hash: str) -> tuple[bool, ApiKeyIndexDoc | None]:
-        hit = self._entries.get(key_hash)
-        if hit is None or hit[0] < time.monotonic():
-            return False, None
-        return True, hit[1]
-
-    def put(self, key_hash: str, entry: ApiKeyIndexDoc | None) -> None:
-        if self.ttl_seconds <= 0:
-            return
-        with self._lock:
-            self._entries[key_hash] = (time.monotonic() + self.ttl_seconds, entry)
-            self._entries.move_to_end(key_hash)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-
-    def forget(self, key_hash: str) -> None:
-        with self._lock:
-            self._entries.pop(key_hash, None)
-
-
 class KeyValidator:
     def __init__(
         self,
@@ -72,7 +41,7 @@ class KeyValidator:
         limiter: RateLimiter | None = None,
         lookup: Lookup = store.get_index,
     ) -> None:
-        self._cache = _KeyCache(cache_seconds)
+        self._cache: TtlCache[str, ApiKeyIndexDoc | None] = TtlCache(cache_seconds, CACHE_ENTRIES)
         self._usage = usage
         self._limiter = limiter or RateLimiter()
         self._lookup = lookup

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from shared import errors, sealed, standard_webhooks
 from shared.auth import Caller, require_admin, require_member
+from shared.cache import TtlCache
 from shared.integrations import config as configs
 from shared.models.base import Page
 from shared.models.integrations import (
@@ -23,6 +26,7 @@ from shared.models.integrations import (
     TestResult,
 )
 from shared.pagination import decode_cursor, encode_cursor
+from shared.settings import get_settings
 from shared.store import integrations as store
 from shared.store import paths
 
@@ -107,6 +111,45 @@ def load(team_id: str, integration_id: str) -> IntegrationDoc:
     return doc
 
 
+@dataclass(frozen=True)
+class LoadedIntegration:
+    doc: IntegrationDoc
+    config: dict[str, Any]
+    secrets: dict[str, str]
+
+
+@functools.cache
+def _loaded_cache() -> TtlCache[tuple[str, str], LoadedIntegration]:
+    return TtlCache(get_settings().integration_cache_seconds, max_entries=5_000)
+
+
+def load_cached(team_id: str, integration_id: str) -> LoadedIntegration | None:
+    """The integration with its configuration and secrets, from the instance's cache when fresh.
+
+    For the incoming-webhook hot path: three reads become none. Changes made elsewhere take effect
+    within `integration_cache_seconds`; changes made here are forgotten at once.
+    """
+    key = (team_id, integration_id)
+    hit, loaded = _loaded_cache().get(key)
+    if hit:
+        return loaded
+    doc = store.get(team_id, integration_id)
+    if doc is None:
+        return None
+    config, secrets = full_config(doc)
+    loaded = LoadedIntegration(doc, config, secrets)
+    _loaded_cache().put(key, loaded)
+    return loaded
+
+
+def forget_cached(team_id: str, integration_id: str) -> None:
+    _loaded_cache().forget((team_id, integration_id))
+
+
+def reset_cache() -> None:
+    _loaded_cache.cache_clear()
+
+
 def full_config(doc: IntegrationDoc) -> tuple[dict[str, Any], dict[str, str]]:
     """(the configuration with its secrets, every secret by path): for the server's own calls only."""
     secrets = unseal(store.get_credentials(doc.team_id, doc.id))
@@ -149,13 +192,16 @@ def update_integration(caller: Caller, data: IntegrationUpdate) -> IntegrationPu
             new_credentials = seal(current.team_id, current.id, new_secrets)
         return current.model_copy(update=updates), new_credentials
 
-    return to_public(store.update(data.team_id, data.integration_id, change))
+    updated = store.update(data.team_id, data.integration_id, change)
+    forget_cached(data.team_id, data.integration_id)
+    return to_public(updated)
 
 
 def delete_integration(caller: Caller, data: IntegrationRef) -> IntegrationDeleted:
     """Idempotent: deleting again answers the same. What hangs off it goes in `on_integration_deleted`."""
     require_admin(caller, data.team_id)
     existed = store.delete(data.team_id, data.integration_id)
+    forget_cached(data.team_id, data.integration_id)
     return IntegrationDeleted(id=data.integration_id, existed=existed)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from shared import events, log, outbound, sealed, standard_webhooks, tasks
 from shared.integrations import config as configs
-from shared.integrations.service import full_config
+from shared.integrations.service import forget_cached, full_config
 from shared.models.integrations import IntegrationDoc, IntegrationStatus
 from shared.models.webhooks import (
     DeliveryAttempt,
@@ -341,6 +341,7 @@ def _disable(
 ) -> None:
     team_id = delivery.team_id
     if integration is not None:
+        forget_cached(team_id, integration.id)
         store.update_integration(
             team_id,
             integration.id,

@@ -38,7 +38,7 @@ from flask import Request, Response
 
 from shared import errors, log, standard_webhooks
 from shared.integrations import config as configs
-from shared.integrations.service import full_config
+from shared.integrations.service import load_cached
 from shared.models.base import InputModel
 from shared.models.integrations import (
     CONFIG_MODELS,
@@ -55,7 +55,6 @@ from shared.models.webhooks_incoming import (
     WebhookEventStatus,
 )
 from shared.settings import get_settings
-from shared.store import integrations as integration_store
 from shared.store import webhook_events as store
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -290,10 +289,12 @@ def _endpoint(path: str) -> tuple[str, str]:
 
 def _target(source: Source, team_id: str, integration_id: str) -> Target:
     """The named integration, when it exists, is enabled, has the right type and holds its secret."""
-    integration = integration_store.get(team_id, integration_id)
-    if integration is None or not integration.enabled or integration.type is not INTEGRATION_TYPE_FOR[source]:
+    loaded = load_cached(team_id, integration_id)
+    if loaded is None:
         raise _not_found()
-    config, secrets = full_config(integration)
+    integration, config, secrets = loaded.doc, loaded.config, loaded.secrets
+    if not integration.enabled or integration.type is not INTEGRATION_TYPE_FOR[source]:
+        raise _not_found()
     try:
         model = CONFIG_MODELS[integration.type].model_validate(config)
     except pydantic.ValidationError:

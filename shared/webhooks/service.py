@@ -9,7 +9,7 @@ from shared import errors, sealed, standard_webhooks, tasks
 from shared.auth import Caller, require_admin, require_member
 from shared.crypto import mask
 from shared.integrations import config as configs
-from shared.integrations.service import load, seal, unseal
+from shared.integrations.service import forget_cached, load, seal, unseal
 from shared.models.base import Page
 from shared.models.integrations import (
     IntegrationCredentialsDoc,
@@ -109,6 +109,7 @@ def rotate_signing_secret(caller: Caller, data: IntegrationRef) -> SigningSecret
         return updated, seal(current.team_id, current.id, secrets)
 
     integration_store.update(data.team_id, data.integration_id, change)
+    forget_cached(data.team_id, data.integration_id)
     return SigningSecretRotated(
         id=data.integration_id, signing_secret=new_secret, previous_secret_expires_at=expires_at
     )

@@ -16,6 +16,7 @@ from google.cloud import firestore
 
 from shared import outbound
 from shared.api_keys.validation import reset_validator
+from shared.integrations import service as integration_service
 from shared.models.teams import Role
 from shared.settings import reset_settings
 from shared.store import client, members
@@ -53,8 +54,10 @@ def project_id(firestore_emulator: FirestoreEmulator, monkeypatch: pytest.Monkey
     client.reset_client()
     outbound.reset_client()
     reset_validator()
+    integration_service.reset_cache()
     yield project
     reset_validator()
+    integration_service.reset_cache()
     outbound.reset_client()
     client.reset_client()
 

@@ -31,6 +31,7 @@ from functions import (
     webhook_zapier,
 )
 from shared.integrations import config as configs
+from shared.integrations import service as integration_service
 from shared.integrations.service import seal, unseal
 from shared.settings import reset_settings
 from shared.store import integrations as integration_store
@@ -935,6 +936,8 @@ def test_the_previous_secret_is_accepted_during_a_rotation_only(team: str, db: f
         db.document(f"teams/{team}/integrations/{generic.integration_id}").update(
             {"previousSecretExpiresAt": previous_valid_until}
         )
+        # Written behind the instance's back: let its cached copy expire now rather than in 10 s.
+        integration_service.forget_cached(team, generic.integration_id)
 
     rotate(datetime.now(UTC) + timedelta(hours=24))
     body = json.dumps({"type": "ticket.created"}).encode()
@@ -1030,3 +1033,31 @@ def test_a_long_message_id_is_hashed_into_a_valid_document_id(team: str, db: fir
     assert event_id.startswith("generic_msg_zzz")
     assert len(event_id) <= 128
     assert stored_events(db, team)[event_id]["providerEventId"] == message_id
+
+
+def test_a_change_made_elsewhere_takes_effect_within_the_cache_bound(
+    team: str, db: firestore.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.settings import reset_settings
+
+    monkeypatch.setenv("INTEGRATION_CACHE_SECONDS", "0.5")
+    reset_settings()
+    integration_service.reset_cache()
+    generic = make_sender(team, "generic")
+    body = json.dumps({"type": "ticket.created"}).encode()
+    first = generic.send(body, "c1", headers=standard_headers(generic.secret, "c1", body, time.time()))
+    assert first.status == 200, first.body
+
+    # Another instance disables the integration: this one answers from its copy until the bound passes.
+    db.document(f"teams/{team}/integrations/{generic.integration_id}").update({"enabled": False})
+    deadline = time.monotonic() + 2.0
+    number = 2
+    while True:
+        answer = generic.send(
+            body, f"c{number}", headers=standard_headers(generic.secret, f"c{number}", body, time.time())
+        )
+        if answer.status == 404:
+            break
+        assert time.monotonic() < deadline, "the change did not take effect within the cache bound"
+        number += 1
+        time.sleep(0.1)
