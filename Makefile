@@ -61,7 +61,8 @@ check: test
 
 bench: setup
 	$(PY) bench/api_keys.py
-	$(PY) bench/outbound.py | grep -v '"severity"' 
+	$(PY) bench/outbound.py | grep -v '"severity"'
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) tools/node_modules .emulators .pytest_cache .mypy_cache .ruff_cache
