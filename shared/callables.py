@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -47,7 +46,7 @@ def _request_id(request: Request) -> str:
 
 def _run(request: https_fn.CallableRequest[Any], work: Callable[[], PublicModel]) -> Any:
     started = time.perf_counter()
-    function_name = os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or "callable"
+    function_name = log.function_name("callable")
     with log.bound(function=function_name, requestId=_request_id(request.raw_request)):
         try:
             result = work().to_wire()

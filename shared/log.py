@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import os
 import sys
 import threading
 import traceback
@@ -20,6 +21,11 @@ from typing import Any, TextIO
 _context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("log_context", default={})  # noqa: B039
 _write_lock = threading.Lock()
 _stream: TextIO | None = None
+
+
+def function_name(default: str) -> str:
+    """The deployed function serving this process (set by functions-framework and Cloud Run)."""
+    return os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or default
 
 
 def set_stream(stream: TextIO | None) -> None:

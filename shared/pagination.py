@@ -5,9 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from shared import errors
+from shared.models.base import Page, PublicModel
+
+DocT = TypeVar("DocT")
+PublicT = TypeVar("PublicT", bound=PublicModel)
 
 
 def encode_cursor(moment: datetime, document_id: str) -> str:
@@ -26,3 +32,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise errors.InvalidArgument("cursor is not one this function gave out", field="cursor") from None
     return moment, document_id
+
+
+def page_of(
+    docs: Sequence[DocT],
+    limit: int,
+    to_public: Callable[[DocT], PublicT],
+    position: Callable[[DocT], tuple[datetime, str]],
+) -> Page[PublicT]:
+    """A page from `limit + 1` documents: the extra one only says that another page exists."""
+    page = docs[:limit]
+    next_cursor = encode_cursor(*position(page[-1])) if len(docs) > limit and page else None
+    return Page[PublicT](items=[to_public(doc) for doc in page], next_cursor=next_cursor)

@@ -9,7 +9,7 @@ from shared.auth import Caller, require_admin, require_member
 from shared.models.base import Page
 from shared.models.request_logs import RequestLogCreate, RequestLogDoc, RequestLogPublic, RequestLogQuery
 from shared.outbound import sanitize_endpoint
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, page_of
 from shared.settings import get_settings
 from shared.store import integrations, request_logs
 
@@ -48,8 +48,4 @@ def list_logs(caller: Caller, data: RequestLogQuery) -> Page[RequestLogPublic]:
     docs = request_logs.list_page(
         data.team_id, data.integration_id, data.limit + 1, after, data.success, data.since
     )
-    page, more = docs[: data.limit], len(docs) > data.limit
-    return Page[RequestLogPublic](
-        items=[to_public(doc) for doc in page],
-        next_cursor=encode_cursor(page[-1].timestamp, page[-1].id) if more else None,
-    )
+    return page_of(docs, data.limit, to_public, lambda doc: (doc.timestamp, doc.id))

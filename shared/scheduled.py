@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from firebase_functions import scheduler_fn
@@ -11,7 +10,7 @@ from shared import log
 
 
 def run_job(event: scheduler_fn.ScheduledEvent, job: Callable[[], object]) -> None:
-    function_name = os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or "job"
+    function_name = log.function_name("job")
     with log.bound(function=function_name, scheduleTime=str(event.schedule_time)):
         try:
             outcome = job()

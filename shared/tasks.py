@@ -54,7 +54,7 @@ def enqueue(
 def run_task(
     request: https_fn.CallableRequest[Any], model: type[InputT], handler: Callable[[InputT], object]
 ) -> None:
-    function_name = os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or "task"
+    function_name = log.function_name("task")
     with log.bound(function=function_name):
         try:
             data = parse(model, request.data)

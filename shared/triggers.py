@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,7 @@ from shared import log
 
 def run_trigger(event: firestore_fn.Event[Any], work: Callable[[dict[str, str]], object]) -> None:
     """Run `work(params)` for one event; the work must be idempotent (delivery is at least once)."""
-    function_name = os.environ.get("FUNCTION_TARGET") or os.environ.get("K_SERVICE") or "trigger"
+    function_name = log.function_name("trigger")
     # The path's parameters first: one of them may be named like a field here (`eventId`).
     context = {
         **event.params,

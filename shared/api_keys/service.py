@@ -21,7 +21,7 @@ from shared.models.api_keys import (
     ApiKeyUpdate,
 )
 from shared.models.base import Page
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, page_of
 from shared.store import api_keys as store
 
 # 32 random bytes: 256 bits, the strength Unkey recommends for sensitive APIs.
@@ -89,11 +89,7 @@ def list_keys(caller: Caller, data: ApiKeyListQuery) -> Page[ApiKeyPublic]:
     after = decode_cursor(data.cursor) if data.cursor else None
     # One extra document tells whether another page exists without a second query.
     docs = store.list_page(data.team_id, data.limit + 1, after)
-    page, more = docs[: data.limit], len(docs) > data.limit
-    return Page[ApiKeyPublic](
-        items=[to_public(doc) for doc in page],
-        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    )
+    return page_of(docs, data.limit, to_public, lambda doc: (doc.created_at, doc.id))
 
 
 def update_key(caller: Caller, data: ApiKeyUpdate) -> ApiKeyPublic:

@@ -25,7 +25,7 @@ from shared.models.integrations import (
     IntegrationUpdate,
     TestResult,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, page_of
 from shared.settings import get_settings
 from shared.store import integrations as store
 from shared.store import paths
@@ -160,11 +160,7 @@ def list_integrations(caller: Caller, data: IntegrationListQuery) -> Page[Integr
     require_member(caller, data.team_id)
     after = decode_cursor(data.cursor) if data.cursor else None
     docs = store.list_page(data.team_id, data.type, data.limit + 1, after)
-    page, more = docs[: data.limit], len(docs) > data.limit
-    return Page[IntegrationPublic](
-        items=[to_public(doc) for doc in page],
-        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    )
+    return page_of(docs, data.limit, to_public, lambda doc: (doc.created_at, doc.id))
 
 
 def update_integration(caller: Caller, data: IntegrationUpdate) -> IntegrationPublic:

@@ -31,7 +31,7 @@ from shared.models.webhooks import (
     EventSubscriptionRef,
     SigningSecretRotated,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, page_of
 from shared.store import deliveries as store
 from shared.store import integrations as integration_store
 from shared.store import paths
@@ -53,11 +53,7 @@ def list_deliveries(caller: Caller, data: DeliveryListQuery) -> Page[DeliveryPub
     require_member(caller, data.team_id)
     after = decode_cursor(data.cursor) if data.cursor else None
     docs = store.list_deliveries(data.team_id, data.status, data.integration_id, data.limit + 1, after)
-    page, more = docs[: data.limit], len(docs) > data.limit
-    return Page[DeliveryPublic](
-        items=[delivery_to_public(doc) for doc in page],
-        next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    )
+    return page_of(docs, data.limit, delivery_to_public, lambda doc: (doc.created_at, doc.id))
 
 
 def retry_delivery(
