@@ -12,7 +12,7 @@ from google.cloud.firestore_v1.transforms import Increment
 from shared import errors
 from shared.models.api_keys import ApiKeyDoc, ApiKeyIndexDoc
 from shared.store import paths
-from shared.store.client import db, translated_errors
+from shared.store.client import db, from_snapshot, translated_errors
 
 USAGE_WRITE_TIMEOUT_SECONDS = 10.0
 
@@ -44,7 +44,7 @@ def create(doc: ApiKeyDoc) -> None:
 
 
 def _doc_from(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> ApiKeyDoc:
-    return ApiKeyDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
+    return from_snapshot(ApiKeyDoc, snapshot, teamId=team_id)
 
 
 def get(team_id: str, key_id: str) -> ApiKeyDoc | None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
+import pydantic
 from google.api_core import exceptions as google_errors
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
 from shared import errors
 from shared.settings import get_settings
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 _lock = threading.Lock()
 _client: firestore.Client | None = None
@@ -61,3 +65,8 @@ def translated_errors() -> Iterator[None]:
         raise errors.Unavailable("the database is unavailable; try again") from error
     except google_errors.ResourceExhausted as error:
         raise errors.ResourceExhausted("the database is busy; try again") from error
+
+
+def from_snapshot(model: type[ModelT], snapshot: Any, **fields: str) -> ModelT:
+    """A stored document as its model, with its id (and, for team documents, the team's id)."""
+    return model.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, **fields})

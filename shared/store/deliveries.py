@@ -12,7 +12,7 @@ from shared import errors
 from shared.models.integrations import IntegrationDoc
 from shared.models.webhooks import DeliveryDoc, DeliveryStatus, EventDoc, EventSubscriptionDoc
 from shared.store import paths
-from shared.store.client import db, translated_errors
+from shared.store.client import db, from_snapshot, translated_errors
 
 
 def get_event(team_id: str, event_id: str) -> EventDoc | None:
@@ -20,7 +20,7 @@ def get_event(team_id: str, event_id: str) -> EventDoc | None:
         snapshot = db().document(paths.event(team_id, event_id)).get()
     if not snapshot.exists:
         return None
-    return EventDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id})
+    return from_snapshot(EventDoc, snapshot)
 
 
 def enabled_integrations(team_id: str) -> list[IntegrationDoc]:
@@ -28,16 +28,11 @@ def enabled_integrations(team_id: str) -> list[IntegrationDoc]:
     query = db().collection(paths.integrations(team_id)).where(filter=FieldFilter("enabled", "==", True))
     with translated_errors():
         snapshots = list(query.stream())
-    return [
-        IntegrationDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
-        for snapshot in snapshots
-    ]
+    return [from_snapshot(IntegrationDoc, snapshot, teamId=team_id) for snapshot in snapshots]
 
 
 def _subscription(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> EventSubscriptionDoc:
-    return EventSubscriptionDoc.model_validate(
-        {**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id}
-    )
+    return from_snapshot(EventSubscriptionDoc, snapshot, teamId=team_id)
 
 
 def enabled_subscriptions(team_id: str) -> list[EventSubscriptionDoc]:
@@ -101,7 +96,7 @@ def update_integration(team_id: str, integration_id: str, fields: dict[str, Any]
 
 
 def _delivery(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> DeliveryDoc:
-    return DeliveryDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
+    return from_snapshot(DeliveryDoc, snapshot, teamId=team_id)
 
 
 def create_delivery(delivery: DeliveryDoc) -> bool:

@@ -12,7 +12,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared import errors
 from shared.models.integrations import IntegrationCredentialsDoc, IntegrationDoc, IntegrationType
 from shared.store import paths
-from shared.store.client import db, translated_errors
+from shared.store.client import db, from_snapshot, translated_errors
 
 # Collections whose documents hang off an integration by `integrationId`, removed with it.
 DEPENDENT_COLLECTIONS = ("syncConfigs", "eventSubscriptions")
@@ -25,7 +25,7 @@ def new_id(team_id: str) -> str:
 
 
 def _from(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> IntegrationDoc:
-    return IntegrationDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
+    return from_snapshot(IntegrationDoc, snapshot, teamId=team_id)
 
 
 def _body(doc: IntegrationDoc) -> dict[str, Any]:

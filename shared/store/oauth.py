@@ -17,7 +17,7 @@ from shared.models.oauth import (
     OAuthStateDoc,
 )
 from shared.store import paths
-from shared.store.client import db, translated_errors
+from shared.store.client import db, from_snapshot, translated_errors
 
 # ---------------------------------------------------------------- states
 
@@ -45,9 +45,7 @@ def claim_state(state_hash: str) -> OAuthStateDoc | None:
 
 
 def _connection(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> OAuthConnectionDoc:
-    return OAuthConnectionDoc.model_validate(
-        {**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id}
-    )
+    return from_snapshot(OAuthConnectionDoc, snapshot, teamId=team_id)
 
 
 def get_connection(team_id: str, connection_id: str) -> OAuthConnectionDoc | None:
@@ -130,9 +128,7 @@ def get_custom_provider(team_id: str, provider_id: str) -> CustomProviderDoc | N
         snapshot = db().document(paths.oauth_provider(team_id, provider_id)).get()
     if not snapshot.exists:
         return None
-    return CustomProviderDoc.model_validate(
-        {**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id}
-    )
+    return from_snapshot(CustomProviderDoc, snapshot, teamId=team_id)
 
 
 def put_custom_provider(provider: CustomProviderDoc) -> None:
@@ -147,7 +143,4 @@ def list_custom_providers(team_id: str) -> list[CustomProviderDoc]:
         snapshots = list(
             db().collection(paths.oauth_providers(team_id)).order_by("__name__").limit(100).stream()
         )
-    return [
-        CustomProviderDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
-        for snapshot in snapshots
-    ]
+    return [from_snapshot(CustomProviderDoc, snapshot, teamId=team_id) for snapshot in snapshots]

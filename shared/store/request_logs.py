@@ -10,7 +10,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.models.request_logs import RequestLogDoc
 from shared.store import paths
-from shared.store.client import db, translated_errors
+from shared.store.client import db, from_snapshot, translated_errors
 
 
 def add(record: RequestLogDoc) -> str:
@@ -25,7 +25,7 @@ def add(record: RequestLogDoc) -> str:
 
 
 def _from(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> RequestLogDoc:
-    return RequestLogDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id, "teamId": team_id})
+    return from_snapshot(RequestLogDoc, snapshot, teamId=team_id)
 
 
 def list_page(

@@ -13,7 +13,7 @@ from typing import Any
 from shared import errors
 from shared.models.webhooks_incoming import WebhookEventDoc, WebhookEventStatus
 from shared.store import paths
-from shared.store.client import db, translated_errors
+from shared.store.client import db, from_snapshot, translated_errors
 
 # A create that loses a race may be answered "aborted" rather than "already exists"; the next try
 # tells which it was.
@@ -67,7 +67,7 @@ def get(team_id: str, event_id: str) -> WebhookEventDoc | None:
         snapshot = db().document(paths.webhook_event(team_id, event_id)).get()
     if not snapshot.exists:
         return None
-    return WebhookEventDoc.model_validate({**(snapshot.to_dict() or {}), "id": snapshot.id})
+    return from_snapshot(WebhookEventDoc, snapshot)
 
 
 def finish(team_id: str, event_id: str, status: WebhookEventStatus, reason: str | None = None) -> None:
