@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, Strict, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
 from shared.models.base import (
     Cursor,
@@ -18,6 +18,8 @@ from shared.models.base import (
     StoredModel,
     TeamId,
     Timestamp,
+    not_null,
+    requires_a_change,
 )
 
 KEY_PREFIX = "jk_live_"
@@ -110,19 +112,9 @@ class ApiKeyUpdate(InputModel):
     rate_limit: RateLimit | None = None
     expires_at: Expiry | None = None
 
-    @field_validator("name", "scopes", "enabled", "expires_at", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Absent means "leave as is"; null is only meaningful for rateLimit ("no limit").
-        if value is None:
-            raise ValueError("may be left out but not null")
-        return value
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> ApiKeyUpdate:
-        if not (self.model_fields_set - {"team_id", "key_id"}):
-            raise ValueError("give at least one of name, scopes, enabled, rateLimit, expiresAt")
-        return self
+    # Absent means "leave as is"; null is only meaningful for rateLimit ("no limit").
+    _not_null = not_null("name", "scopes", "enabled", "expires_at")
+    _requires_a_change = requires_a_change("team_id", "key_id")
 
 
 class ApiKeyRef(InputModel):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -91,3 +101,31 @@ class Page(PublicModel, Generic[ItemT]):
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
 ListLimit = Annotated[int, Field(ge=1, le=100)]
+
+
+# Validators every `<Noun>Update` shares: assign them in the class body.
+
+
+def not_null(*fields: str) -> Any:
+    """Absent means "leave as is"; null is refused for these fields (it would mean nothing)."""
+
+    def check(cls: type[BaseModel], value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value
+
+    return field_validator(*fields, mode="before")(check)
+
+
+def requires_a_change(*identity: str) -> Any:
+    """An update must change something besides the fields that name what it updates."""
+
+    def check(self: BaseModel) -> BaseModel:
+        if not (self.model_fields_set - set(identity)):
+            changeable = [
+                field.alias or name for name, field in type(self).model_fields.items() if name not in identity
+            ]
+            raise ValueError(f"give at least one of {', '.join(changeable)}")
+        return self
+
+    return model_validator(mode="after")(check)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
+from pydantic import Field, Strict, StringConstraints
 
 from shared.models.base import (
     Cursor,
@@ -18,6 +18,8 @@ from shared.models.base import (
     PublicModel,
     StoredModel,
     TeamId,
+    not_null,
+    requires_a_change,
 )
 
 
@@ -158,18 +160,8 @@ class IntegrationUpdate(InputModel):
     enabled: bool | None = None
     config: dict[str, Any] | None = None
 
-    @field_validator("name", "enabled", "config", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be left out but not null")
-        return value
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> IntegrationUpdate:
-        if not (self.model_fields_set - {"team_id", "integration_id"}):
-            raise ValueError("give at least one of name, description, enabled, config")
-        return self
+    _not_null = not_null("name", "enabled", "config")
+    _requires_a_change = requires_a_change("team_id", "integration_id")
 
 
 class IntegrationDeleted(PublicModel):
