@@ -37,6 +37,7 @@ import pydantic
 from flask import Request, Response
 
 from shared import errors, log, standard_webhooks
+from shared.https import error_response, json_response
 from shared.integrations import config as configs
 from shared.integrations.service import load_cached
 from shared.models.base import InputModel
@@ -188,28 +189,20 @@ def receive(request: Request, source: Source) -> Response:
                 reason=refusal.error.message,
                 durationMs=_elapsed_ms(started),
             )
-            return _json({"error": errors.to_wire(refusal.error)}, refusal.status, refusal.headers)
+            return error_response(refusal.error, refusal.status, refusal.headers)
         except errors.AppError as error:
             # The database was unavailable or busy: an error status makes the sender retry.
             log.warning("webhook not stored", code=error.code.value, reason=error.message)
-            return _json({"error": errors.to_wire(error)}, errors.http_status(error))
+            return error_response(error)
         except Exception as error:  # noqa: BLE001 - the one place unknown errors become `internal`
             log.exception("webhook failed", error)
-            return _json({"error": errors.to_wire(errors.Internal("internal error"))}, 500)
+            return error_response(errors.Internal("internal error"))
         log.info("webhook answered", status=answer.status, durationMs=_elapsed_ms(started))
-        return _json(answer.body, answer.status)
+        return json_response(answer.body, answer.status)
 
 
 def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
-
-
-def _json(body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None) -> Response:
-    response = Response(json.dumps(body), status=status, mimetype=JSON)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _too_large() -> Refused:

@@ -17,6 +17,7 @@ from flask import Request, Response
 from shared import errors, log, sealed
 from shared.api_keys.validation import validate_key
 from shared.callables import parse
+from shared.https import error_response, json_response
 from shared.models.api_keys import ApiKeyScope, ApiKeyValidate, ValidationCode
 from shared.models.base import DocumentId, InputModel
 from shared.models.integrations import EventType
@@ -44,14 +45,6 @@ class ZapierUnsubscribe(InputModel):
 def samples() -> dict[str, dict[str, Any]]:
     loaded: dict[str, dict[str, Any]] = json.loads(SAMPLES_FILE.read_text())
     return loaded
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
-
-
-def _error(error: errors.AppError) -> Response:
-    return _json({"error": errors.to_wire(error)}, errors.http_status(error))
 
 
 def _team_of_key(request: Request, scope: ApiKeyScope) -> str:
@@ -85,7 +78,7 @@ def _body(request: Request) -> Any:
 def subscribe(request: Request) -> Response:
     try:
         if request.method != "POST":
-            return _json({"error": {"status": "METHOD_NOT_ALLOWED", "message": "POST only"}}, 405)
+            return error_response(errors.InvalidArgument("POST only"), 405)
         team_id = _team_of_key(request, ApiKeyScope.WEBHOOKS_WRITE)
         data = parse(ZapierSubscribe, _body(request))
         check_url(data.target_url, "targetUrl")
@@ -105,37 +98,37 @@ def subscribe(request: Request) -> Response:
         secret_store.put_sealed(owner, encrypted, key_version)
         store.put_subscription(subscription)
         log.info("zapier subscribed", teamId=team_id, subscriptionId=subscription.id, eventType=data.event)
-        return _json({"id": subscription.id, "event": data.event}, 201)
+        return json_response({"id": subscription.id, "event": data.event}, 201)
     except errors.AppError as error:
-        return _error(error)
+        return error_response(error)
 
 
 def unsubscribe(request: Request) -> Response:
     try:
         if request.method not in {"POST", "DELETE"}:
-            return _json({"error": {"status": "METHOD_NOT_ALLOWED", "message": "POST or DELETE"}}, 405)
+            return error_response(errors.InvalidArgument("POST or DELETE"), 405)
         team_id = _team_of_key(request, ApiKeyScope.WEBHOOKS_WRITE)
         data = parse(ZapierUnsubscribe, _body(request) if request.get_data() else dict(request.args))
         subscription = store.get_subscription(team_id, data.id)
         if subscription is not None and subscription.kind == "zapier_rest_hook":
             store.delete_subscription(team_id, data.id)
         # Idempotent: unsubscribing what is gone answers the same.
-        return _json({"ok": True, "id": data.id})
+        return json_response({"ok": True, "id": data.id})
     except errors.AppError as error:
-        return _error(error)
+        return error_response(error)
 
 
 def sample_list(request: Request) -> Response:
     try:
         if request.method != "GET":
-            return _json({"error": {"status": "METHOD_NOT_ALLOWED", "message": "GET only"}}, 405)
+            return error_response(errors.InvalidArgument("GET only"), 405)
         _team_of_key(request, ApiKeyScope.WEBHOOKS_READ)
         event_type = request.args.get("event", "ticket.created")
         if event_type not in samples():
             raise errors.InvalidArgument(f"no samples for {event_type[:50]}", field="event")
         sample = samples()[event_type]
-        return _json(
+        return json_response(
             [{**sample, "event": event_type, "timestamp": sample.get("updatedAt") or sample.get("createdAt")}]
         )
     except errors.AppError as error:
-        return _error(error)
+        return error_response(error)
