@@ -16,6 +16,7 @@ from typing import Any
 
 from shared import outbound, standard_webhooks
 from shared.auth import Caller, require_admin
+from shared.connectors import slack
 from shared.integrations import config as configs
 from shared.integrations.service import full_config, load
 from shared.models.integrations import (
@@ -26,7 +27,6 @@ from shared.models.integrations import (
     TestResult,
 )
 from shared.oauth.tokens import access_token_for
-from shared.settings import get_settings
 from shared.store import integrations as store
 
 PRODUCT_NAME = "Helpdesk integrations"
@@ -87,20 +87,12 @@ def _test_slack(call: _Call) -> TestResult:
     response = call.send(
         outbound.OutboundRequest(
             "POST",
-            slack_api_url("auth.test"),
+            slack.api_url("auth.test"),
             headers={"Authorization": f"Bearer {token}"},
             secrets=call.secrets,
         )
     )
-    try:
-        answer_ok = bool(response.json().get("ok"))
-    except ValueError:
-        answer_ok = False
-    return _outcome(response, response.ok and answer_ok, 'expected {"ok": true}')
-
-
-def slack_api_url(method: str) -> str:
-    return f"{get_settings().slack_api_base_url}/{method}"
+    return _outcome(response, slack.answered_ok(response), 'expected {"ok": true}')
 
 
 def oauth_access_token(team_id: str, connection_id: str) -> str:

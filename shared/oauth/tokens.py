@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from shared import errors, events, log, outbound, sealed
 from shared.auth import Caller, require_admin, require_member
@@ -165,7 +165,7 @@ def token_request(
             "POST",
             spec.token_url,
             headers={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
-            data="&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in body.items()),
+            data=urlencode(body),
             secrets=secrets,
             # A code can be exchanged once; a retried exchange would only see invalid_grant.
             retry=form.get("grant_type") != "authorization_code",
@@ -515,7 +515,7 @@ def _revoke_at_provider(connection: OAuthConnectionDoc, tokens: Tokens, user_id:
             "POST",
             spec.revocation_url,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
-            data="&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in form.items()),
+            data=urlencode(form),
             secrets=secrets,
         )
     try:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared import events, log, outbound, sealed, standard_webhooks, tasks
+from shared.connectors import slack
 from shared.integrations import config as configs
 from shared.integrations.service import forget_cached, full_config
 from shared.models.integrations import IntegrationDoc, IntegrationStatus
@@ -28,7 +29,6 @@ from shared.models.webhooks import (
     EventSubscriptionDoc,
 )
 from shared.oauth.tokens import access_token_for
-from shared.settings import get_settings
 from shared.store import deliveries as store
 from shared.store import integrations as integration_store
 from shared.store import paths
@@ -66,8 +66,7 @@ def _now() -> datetime:
 # ---------------------------------------------------------------- senders
 
 
-def _from_response(response: outbound.OutboundResponse, extra_ok: bool = True) -> Outcome:
-    success = response.ok and extra_ok
+def _from_response(response: outbound.OutboundResponse, success: bool) -> Outcome:
     return Outcome(
         success=success,
         status_code=response.status_code,
@@ -78,10 +77,15 @@ def _from_response(response: outbound.OutboundResponse, extra_ok: bool = True) -
     )
 
 
-def _send(request: outbound.OutboundRequest, audit: outbound.AuditTarget) -> Outcome:
+def _send(
+    request: outbound.OutboundRequest,
+    audit: outbound.AuditTarget,
+    accepted: Callable[[outbound.OutboundResponse], bool] = lambda response: response.ok,
+) -> Outcome:
     started = time.monotonic()
     try:
-        return _from_response(outbound.client().send(request, audit))
+        response = outbound.client().send(request, audit)
+        return _from_response(response, accepted(response))
     except outbound.OutboundError as error:
         return Outcome(False, None, round((time.monotonic() - started) * 1000, 1), error.message)
 
@@ -144,22 +148,13 @@ def _send_to_integration(integration: IntegrationDoc, event: EventDoc, now: date
         token = access_token_for(integration.team_id, config["connectionId"])
         request = outbound.OutboundRequest(
             "POST",
-            f"{get_settings().slack_api_base_url}/chat.postMessage",
+            slack.api_url("chat.postMessage"),
             headers={"Authorization": f"Bearer {token}"},
             json={"channel": config["channel"], "text": text},
             secrets=[*secret_values, token],
             retry=False,
         )
-        started = time.monotonic()
-        try:
-            response = outbound.client().send(request, audit)
-        except outbound.OutboundError as error:
-            return Outcome(False, None, round((time.monotonic() - started) * 1000, 1), error.message)
-        try:
-            ok = bool(response.json().get("ok"))
-        except ValueError:
-            ok = False
-        return _from_response(response, extra_ok=ok)
+        return _send(request, audit, slack.answered_ok)
     # A Zapier catch hook takes the whole envelope.
     request = outbound.OutboundRequest(
         "POST",
