@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,8 @@ import pytest
 import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
+
+from tests.support.callables import Answer
 
 PROJECT_ID = "demo-integrations"
 FUNCTIONS_URL = f"http://127.0.0.1:5001/{PROJECT_ID}/us-central1"
@@ -23,30 +24,13 @@ def _require_suite() -> None:
         pytest.exit("the e2e tier runs inside the emulator suite: use `make e2e`", returncode=2)
 
 
-@dataclass
-class HttpAnswer:
-    status: int
-    body: dict[str, Any]
-
-    @property
-    def result(self) -> Any:
-        assert "result" in self.body, self.body
-        return self.body["result"]
-
-    @property
-    def error(self) -> dict[str, Any]:
-        assert "error" in self.body, self.body
-        error: dict[str, Any] = self.body["error"]
-        return error
-
-
-def call_function(name: str, data: Any, token: str | None = None, raw_body: str | None = None) -> HttpAnswer:
+def call_function(name: str, data: Any, token: str | None = None, raw_body: str | None = None) -> Answer:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = raw_body if raw_body is not None else requests.models.complexjson.dumps({"data": data})
     response = requests.post(f"{FUNCTIONS_URL}/{name}", data=body, headers=headers, timeout=60)
-    return HttpAnswer(response.status_code, response.json())
+    return Answer(response.status_code, response.json())
 
 
 def sign_up(email: str, password: str = "password123") -> tuple[str, str]:
@@ -88,6 +72,3 @@ def team(db: firestore.Client) -> Team:
     db.document(f"teams/{team_id}/members/{owner_uid}").set({"role": "owner"})
     db.document(f"teams/{team_id}/members/{member_uid}").set({"role": "member"})
     return Team(team_id, owner_token, member_token, stranger_token)
-
-
-Call = Callable[..., HttpAnswer]

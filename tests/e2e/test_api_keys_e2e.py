@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tests.e2e.conftest import HttpAnswer, Team, call_function
+from tests.e2e.conftest import Team, call_function
+from tests.support.callables import Answer
 
 # The validate function runs in its own worker and caches key metadata for up to 10 s (the
 # contract); the test allows that bound plus the emulator's own latency.
@@ -21,7 +22,7 @@ def eventually(check: Callable[[], bool], within: float) -> bool:
     return check()
 
 
-def validate(key: str, **fields: object) -> HttpAnswer:
+def validate(key: str, **fields: object) -> Answer:
     return call_function("api_keys_validate", {"key": key, **fields})
 
 

@@ -32,7 +32,7 @@ from shared import errors, sealed
 from shared.oauth import scheduler, tokens
 from tests.integration.conftest import all_documents
 from tests.support.callables import call
-from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer
+from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer, acme_provider
 
 RETURN_URL = "http://localhost:3000/settings/integrations?tab=oauth"
 CALLBACK_URL = "http://127.0.0.1:5001/demo-integrations/us-central1/oauth_callback"
@@ -57,18 +57,7 @@ def provider(oauth_server: OAuthServer, team: str) -> str:
     """The team's custom provider "acme", served by the loopback OAuth server."""
     answer = call(
         oauth_providers_set,
-        {
-            "teamId": team,
-            "providerId": "acme",
-            "name": "Acme CRM",
-            "authorizationUrl": f"{oauth_server.url}/authorize",
-            "tokenUrl": f"{oauth_server.url}/token",
-            "revocationUrl": f"{oauth_server.url}/revoke",
-            "scopes": ["contacts", "offline"],
-            "pkce": True,
-            "clientId": CLIENT_ID,
-            "clientSecret": CLIENT_SECRET,
-        },
+        acme_provider(oauth_server.url, team),
         uid="admin",
     )
     assert answer.status == 200, answer.body

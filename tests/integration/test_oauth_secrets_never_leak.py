@@ -35,7 +35,7 @@ from shared.store import paths
 from tests.integration.conftest import all_documents
 from tests.integration.test_oauth import CALLBACK_URL, RETURN_URL, call_callback, expire_soon
 from tests.support.callables import Answer, call
-from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer
+from tests.support.oauth_server import CLIENT_SECRET, OAuthServer, acme_provider
 
 # Tokens the test hands to the product itself (a token obtained elsewhere, and one refreshed elsewhere).
 STORED_ACCESS_TOKEN = "storedAccessTokenQm4Vx8Rt"
@@ -101,18 +101,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
     provider = recorder.call(
         "oauth_providers_set",
         oauth_providers_set,
-        {
-            "teamId": team,
-            "providerId": "acme",
-            "name": "Acme CRM",
-            "authorizationUrl": f"{oauth_server.url}/authorize",
-            "tokenUrl": f"{oauth_server.url}/token",
-            "revocationUrl": f"{oauth_server.url}/revoke",
-            "scopes": ["contacts", "offline"],
-            "pkce": True,
-            "clientId": CLIENT_ID,
-            "clientSecret": CLIENT_SECRET,
-        },
+        acme_provider(oauth_server.url, team),
     )
     assert provider.status == 200, provider.body
     recorder.call("oauth_providers_list", oauth_providers_list, {"teamId": team}, uid="member")

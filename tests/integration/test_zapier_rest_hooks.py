@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ from shared.settings import reset_settings
 from shared.store import paths
 from shared.webhooks import delivery, fanout
 from tests.integration.conftest import all_documents
-from tests.support.callables import call
+from tests.support.callables import Answer, call
 from tests.support.http_servers import LoopbackServer, Reply, serving
 from tests.support.task_queue import RecordingQueue
 
@@ -36,26 +35,13 @@ _app = Flask("zapier-rest-hook-tests")
 HOOK_PATH = "/hooks/standard/4711/9f8e7d6c5b4a39281706f5e4d3c2b1a0/"
 
 
-@dataclass
-class HttpAnswer:
-    status: int
-    body: Any
-
-    @property
-    def error(self) -> dict[str, Any]:
-        assert isinstance(self.body, dict), self.body
-        assert "error" in self.body, self.body
-        error: dict[str, Any] = self.body["error"]
-        return error
-
-
 def http(
     function: Callable[..., Response],
     method: str = "POST",
     key: str | None = None,
     body: Any = None,
     query: str = "",
-) -> HttpAnswer:
+) -> Answer:
     """Run an HTTPS function on one request, as Zapier would send it."""
     headers = {"X-API-Key": key} if key is not None else {}
     data = json.dumps(body).encode() if body is not None else None
@@ -69,7 +55,7 @@ def http(
         from flask import request
 
         response = function(request)
-    return HttpAnswer(response.status_code, json.loads(response.get_data()))
+    return Answer(response.status_code, json.loads(response.get_data()))
 
 
 def api_key(team: str, scopes: list[str]) -> str:
@@ -89,7 +75,7 @@ def tickets_key(team: str) -> str:
     return api_key(team, ["tickets:read"])
 
 
-def subscribe(key: str, target_url: str, event: str = "ticket.created") -> HttpAnswer:
+def subscribe(key: str, target_url: str, event: str = "ticket.created") -> Answer:
     return http(webhook_zapier_subscribe, key=key, body={"targetUrl": target_url, "event": event})
 
 

@@ -21,8 +21,10 @@ _app = Flask("callable-tests")
 
 @dataclass
 class Answer:
+    """An HTTP answer: its status and parsed JSON body (callables answer an object; others may not)."""
+
     status: int
-    body: dict[str, Any]
+    body: Any
 
     @property
     def result(self) -> Any:

@@ -22,6 +22,22 @@ CLIENT_ID = "test-client"
 CLIENT_SECRET = "test-client-secret-value"
 
 
+def acme_provider(server_url: str, team_id: str) -> dict[str, object]:
+    """`oauth_providers_set` input for the team's custom provider "acme", served by this server."""
+    return {
+        "teamId": team_id,
+        "providerId": "acme",
+        "name": "Acme CRM",
+        "authorizationUrl": f"{server_url}/authorize",
+        "tokenUrl": f"{server_url}/token",
+        "revocationUrl": f"{server_url}/revoke",
+        "scopes": ["contacts", "offline"],
+        "pkce": True,
+        "clientId": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+    }
+
+
 @dataclass
 class PendingCode:
     redirect_uri: str
