@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pydantic
+
 from shared import errors, sealed, standard_webhooks
 from shared.auth import Caller, require_admin, require_member
 from shared.cache import TtlCache
 from shared.integrations import config as configs
-from shared.models.base import Page
+from shared.models.base import InputModel, Page
 from shared.models.integrations import (
+    CONFIG_MODELS,
     IntegrationCreate,
     IntegrationCreated,
     IntegrationCredentialsDoc,
@@ -116,6 +119,8 @@ class LoadedIntegration:
     doc: IntegrationDoc
     config: dict[str, Any]
     secrets: dict[str, str]
+    # The configuration validated by its type's model once, when loaded (None if it no longer validates).
+    model: InputModel | None
 
 
 @functools.cache
@@ -137,7 +142,11 @@ def load_cached(team_id: str, integration_id: str) -> LoadedIntegration | None:
     if doc is None:
         return None
     config, secrets = full_config(doc)
-    loaded = LoadedIntegration(doc, config, secrets)
+    try:
+        model: InputModel | None = CONFIG_MODELS[doc.type].model_validate(config)
+    except pydantic.ValidationError:
+        model = None
+    loaded = LoadedIntegration(doc, config, secrets, model)
     _loaded_cache().put(key, loaded)
     return loaded
 

@@ -33,7 +33,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-import pydantic
 from flask import Request, Response
 
 from shared import errors, log, standard_webhooks
@@ -42,7 +41,6 @@ from shared.integrations import config as configs
 from shared.integrations.service import load_cached
 from shared.models.base import InputModel
 from shared.models.integrations import (
-    CONFIG_MODELS,
     IntegrationDoc,
     RestConfig,
     SlackConfig,
@@ -285,15 +283,13 @@ def _target(source: Source, team_id: str, integration_id: str) -> Target:
     loaded = load_cached(team_id, integration_id)
     if loaded is None:
         raise _not_found()
-    integration, config, secrets = loaded.doc, loaded.config, loaded.secrets
+    integration, secrets = loaded.doc, loaded.secrets
     if not integration.enabled or integration.type is not INTEGRATION_TYPE_FOR[source]:
         raise _not_found()
-    try:
-        model = CONFIG_MODELS[integration.type].model_validate(config)
-    except pydantic.ValidationError:
+    if loaded.model is None:
         log.warning("webhook integration has an invalid stored configuration")
-        raise _not_found() from None
-    target = Target(team_id, integration, model, secrets)
+        raise _not_found()
+    target = Target(team_id, integration, loaded.model, secrets)
     if not _secrets_for(source, target):
         raise _not_found()
     return target
