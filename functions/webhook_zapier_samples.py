@@ -1,6 +1,6 @@
 """Zapier's sample list for an event type, so a Zap can be set up before any event happens.
 
-Trigger: https GET ?event=ticket.created, X-API-Key: jk_live_... (webhooks:read)
+Trigger: https GET ?event=ticket.created, X-API-Key: jk_live_... (webhooks:manage)
 Input: the event type   Output: 200 [one sample record]
 Errors: 401 (no or bad key), 403 (scope), 400 (unknown event type)
 Idempotency: none: read-only

@@ -1,4 +1,4 @@
-"""Zapier REST hook subscribe: store a Zap's target URL for one event type (API key with webhooks:write).
+"""Zapier REST hook subscribe: store a Zap's target URL for one event type (API key with webhooks:manage).
 
 Trigger: https POST {"targetUrl", "event", "integrationId"?}, X-API-Key: jk_live_...
 Input: ZapierSubscribe   Output: 201 {"id", "event"}

@@ -1,4 +1,4 @@
-"""Zapier REST hook unsubscribe: the Zap was turned off (API key with webhooks:write).
+"""Zapier REST hook unsubscribe: the Zap was turned off (API key with webhooks:manage).
 
 Trigger: https POST or DELETE {"id"}, X-API-Key: jk_live_...
 Input: ZapierUnsubscribe   Output: 200 {"ok": true, "id"}

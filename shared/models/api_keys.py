@@ -28,24 +28,24 @@ MAX_LIFETIME = timedelta(days=365)
 
 
 class ApiKeyScope(StrEnum):
-    """What a key may do. `admin:full` grants every other scope."""
+    """What a key may do: the seed's 17 scopes, in the seed's order. `admin:full` grants every other scope."""
 
+    REPORTS_READ = "reports:read"
+    REPORTS_WRITE = "reports:write"
+    REPORTS_EXECUTE = "reports:execute"
+    REPORTS_EXPORT = "reports:export"
+    REPORTS_SCHEDULE = "reports:schedule"
     CONTACTS_READ = "contacts:read"
     CONTACTS_WRITE = "contacts:write"
     TICKETS_READ = "tickets:read"
     TICKETS_WRITE = "tickets:write"
+    TICKETS_COMMENT = "tickets:comment"
+    TICKETS_RESOLVE = "tickets:resolve"
     AGENTS_READ = "agents:read"
     AGENTS_WRITE = "agents:write"
-    TEAMS_READ = "teams:read"
-    TEAMS_WRITE = "teams:write"
-    REPORTS_READ = "reports:read"
-    REPORTS_WRITE = "reports:write"
+    WEBHOOKS_MANAGE = "webhooks:manage"
     INTEGRATIONS_READ = "integrations:read"
     INTEGRATIONS_WRITE = "integrations:write"
-    WEBHOOKS_READ = "webhooks:read"
-    WEBHOOKS_WRITE = "webhooks:write"
-    SYNC_READ = "sync:read"
-    SYNC_WRITE = "sync:write"
     ADMIN_FULL = "admin:full"
 
 

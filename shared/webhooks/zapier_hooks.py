@@ -79,7 +79,7 @@ def subscribe(request: Request) -> Response:
     try:
         if request.method != "POST":
             return error_response(errors.InvalidArgument("POST only"), 405)
-        team_id = _team_of_key(request, ApiKeyScope.WEBHOOKS_WRITE)
+        team_id = _team_of_key(request, ApiKeyScope.WEBHOOKS_MANAGE)
         data = parse(ZapierSubscribe, _body(request))
         check_url(data.target_url, "targetUrl")
         now = datetime.now(UTC)
@@ -107,7 +107,7 @@ def unsubscribe(request: Request) -> Response:
     try:
         if request.method not in {"POST", "DELETE"}:
             return error_response(errors.InvalidArgument("POST or DELETE"), 405)
-        team_id = _team_of_key(request, ApiKeyScope.WEBHOOKS_WRITE)
+        team_id = _team_of_key(request, ApiKeyScope.WEBHOOKS_MANAGE)
         data = parse(ZapierUnsubscribe, _body(request) if request.get_data() else dict(request.args))
         subscription = store.get_subscription(team_id, data.id)
         if subscription is not None and subscription.kind == "zapier_rest_hook":
@@ -122,7 +122,7 @@ def sample_list(request: Request) -> Response:
     try:
         if request.method != "GET":
             return error_response(errors.InvalidArgument("GET only"), 405)
-        _team_of_key(request, ApiKeyScope.WEBHOOKS_READ)
+        _team_of_key(request, ApiKeyScope.WEBHOOKS_MANAGE)
         event_type = request.args.get("event", "ticket.created")
         if event_type not in samples():
             raise errors.InvalidArgument(f"no samples for {event_type[:50]}", field="event")

@@ -168,7 +168,7 @@ def test_validation_answers_every_code(db: firestore.Client, team: str) -> None:
     assert valid["scopes"] == ["tickets:read"]
 
     assert validate(key, requiredScopes=["tickets:write"])["code"] == "INSUFFICIENT_PERMISSIONS"
-    assert validate(full, requiredScopes=["tickets:write", "sync:write"])["code"] == "VALID"
+    assert validate(full, requiredScopes=["tickets:write", "reports:schedule"])["code"] == "VALID"
     assert validate("jk_live_" + "1" * 44)["code"] == "NOT_FOUND"
     assert validate("sk_live_whatever")["code"] == "NOT_FOUND"
     other_team = validate(key, teamId="team-b")
@@ -217,7 +217,7 @@ def test_usage_is_counted_exactly_once_flushed(db: firestore.Client, team: str) 
     created = create(team).result
     for _ in range(7):
         validate(created["key"])
-    validate(created["key"], requiredScopes=["sync:write"])  # refused: not a use
+    validate(created["key"], requiredScopes=["reports:schedule"])  # refused: not a use
 
     validator().usage.flush()
 

@@ -67,7 +67,7 @@ def api_key(team: str, scopes: list[str]) -> str:
 
 @pytest.fixture
 def webhooks_key(team: str) -> str:
-    return api_key(team, ["webhooks:write", "webhooks:read"])
+    return api_key(team, ["webhooks:manage"])
 
 
 @pytest.fixture

@@ -95,6 +95,30 @@ def test_create_accepts_every_scope_at_once() -> None:
     assert len(ApiKeyScope) == 17
 
 
+# The seed's `APIScope` union, copied as written: the 17 scopes a client team codes against.
+SEED_SCOPES = [
+    "reports:read", "reports:write", "reports:execute", "reports:export", "reports:schedule",
+    "contacts:read", "contacts:write",
+    "tickets:read", "tickets:write", "tickets:comment", "tickets:resolve",
+    "agents:read", "agents:write",
+    "webhooks:manage",
+    "integrations:read", "integrations:write",
+    "admin:full",
+]  # fmt: skip
+
+
+def test_the_scopes_are_exactly_the_seeds_in_the_seeds_order() -> None:
+    assert [scope.value for scope in ApiKeyScope] == SEED_SCOPES
+
+
+@pytest.mark.parametrize(
+    "retired", ["teams:read", "teams:write", "webhooks:read", "webhooks:write", "sync:read", "sync:write"]
+)
+def test_scopes_outside_the_seed_are_refused(retired: str) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        ApiKeyCreate.model_validate(good_create(scopes=[retired]))
+
+
 def test_create_strips_the_name() -> None:
     assert ApiKeyCreate.model_validate(good_create(name="  CI  ")).name == "CI"
 

@@ -270,7 +270,7 @@ def test_missing_scopes_are_insufficient_permissions(
 def test_admin_full_satisfies_any_required_scope(harness: Harness) -> None:
     harness.lookup.add(KEY, scopes=["admin:full"])
 
-    answer = harness.validator().validate(request(requiredScopes=["tickets:write", "sync:write"]))
+    answer = harness.validator().validate(request(requiredScopes=["tickets:write", "reports:schedule"]))
 
     assert answer.code is ValidationCode.VALID
 
