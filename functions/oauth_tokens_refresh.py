@@ -5,7 +5,7 @@ Input: OAuthTokenRefresh   Output: OAuthConnectionPublic
 Errors: unauthenticated, invalid-argument, permission-denied (admins), not-found,
     failed-precondition (needs reauthorization, no refresh token), unavailable (the provider failed)
 Idempotency: concurrent refreshes of one connection make one call to the provider (a lease)
-Writes: teams/{teamId}/oauthConnections/{id}, secrets/oauth_{teamId}_{id}
+Writes: teams/{teamId}/oauthTokens/{id}, secrets/oauth_{teamId}_{id}
 """
 
 from typing import Any

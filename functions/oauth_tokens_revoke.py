@@ -4,7 +4,7 @@ Trigger: callable
 Input: OAuthConnectionRef   Output: OAuthRevoked (id, status, revokedAtProvider)
 Errors: unauthenticated, invalid-argument, permission-denied (admins), not-found
 Idempotency: idempotent: revoking again changes nothing and answers `revoked`
-Writes: teams/{teamId}/oauthConnections/{id}; deletes secrets/oauth_{teamId}_{id}
+Writes: teams/{teamId}/oauthTokens/{id}; deletes secrets/oauth_{teamId}_{id}
 """
 
 from typing import Any

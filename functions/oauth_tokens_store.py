@@ -4,7 +4,7 @@ Trigger: callable
 Input: OAuthTokenStore   Output: OAuthConnectionPublic (tokens masked)
 Errors: unauthenticated, invalid-argument, permission-denied (admins), not-found (custom provider)
 Idempotency: naturally idempotent: one connection per provider and user, replaced
-Writes: teams/{teamId}/oauthConnections/{id}, secrets/oauth_{teamId}_{id}
+Writes: teams/{teamId}/oauthTokens/{id}, secrets/oauth_{teamId}_{id}
 """
 
 from typing import Any

@@ -1,10 +1,10 @@
 """Refresh one connection's token, if it is still due; retried by Cloud Tasks on transient failures.
 
 Trigger: task queue (retries: 5 attempts, backoff from 30 s)
-Input: RefreshTask (teamId, connectionId)   Output: none
+Input: RefreshTask (teamId, oauthId)   Output: none
 Errors: transient failures raise (the task is retried); invalid_grant marks the connection needs_reauth
 Idempotency: a connection no longer due is left alone; concurrent refreshes make one provider call
-Writes: teams/{teamId}/oauthConnections/{id}, secrets/oauth_{teamId}_{id}
+Writes: teams/{teamId}/oauthTokens/{id}, secrets/oauth_{teamId}_{id}
 
 Named in camelCase, not task_refresh_token: a task function's id is its Cloud Tasks queue id, and
 queue ids allow letters, digits and hyphens only (a Python name cannot hold a hyphen).

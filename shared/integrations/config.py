@@ -52,7 +52,7 @@ AUTH_FIELDS: dict[AuthType, set[str]] = {
     AuthType.BEARER: {"token"},
     AuthType.BASIC: {"username", "password"},
     AuthType.HEADER: {"headerName", "headerValue"},
-    AuthType.OAUTH: {"connectionId"},
+    AuthType.OAUTH: {"oauthId"},
 }
 
 
@@ -83,13 +83,13 @@ def parse_config(integration_type: IntegrationType, raw: Any) -> InputModel:
         raise _invalid(field, reason) from None
     if isinstance(config, SlackConfig):
         by_webhook = config.webhook_url is not None
-        by_connection = config.connection_id is not None
+        by_connection = config.oauth_id is not None
         if by_webhook == by_connection:
-            raise _invalid("config.webhookUrl", "give either webhookUrl or connectionId with channel")
+            raise _invalid("config.webhookUrl", "give either webhookUrl or oauthId with channel")
         if by_webhook:
             check_url(config.webhook_url or "", "config.webhookUrl")
         if by_connection and not config.channel:
-            raise _invalid("config.channel", "is required with connectionId")
+            raise _invalid("config.channel", "is required with oauthId")
     elif isinstance(config, ZapierConfig):
         check_url(config.hook_url, "config.hookUrl")
     elif isinstance(config, RestConfig):

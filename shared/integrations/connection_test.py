@@ -58,7 +58,7 @@ def auth_headers(auth: dict[str, Any], secrets: list[str], team_id: str) -> dict
     elif kind == "header":
         return {auth["headerName"]: auth["headerValue"]}
     elif kind == "oauth":
-        value = f"Bearer {oauth_access_token(team_id, auth['connectionId'])}"
+        value = f"Bearer {oauth_access_token(team_id, auth['oauthId'])}"
     else:
         return {}
     secrets.append(value)
@@ -82,7 +82,7 @@ def _test_slack(call: _Call) -> TestResult:
             )
         )
         return _outcome(response, response.ok, "expected HTTP 2xx")
-    token = oauth_access_token(call.doc.team_id, call.config["connectionId"])
+    token = oauth_access_token(call.doc.team_id, call.config["oauthId"])
     call.secrets.append(token)
     response = call.send(
         outbound.OutboundRequest(
@@ -95,9 +95,9 @@ def _test_slack(call: _Call) -> TestResult:
     return _outcome(response, slack.answered_ok(response), 'expected {"ok": true}')
 
 
-def oauth_access_token(team_id: str, connection_id: str) -> str:
+def oauth_access_token(team_id: str, oauth_id: str) -> str:
     """A valid access token of the team's OAuth connection (refreshed first when about to expire)."""
-    return access_token_for(team_id, connection_id)
+    return access_token_for(team_id, oauth_id)
 
 
 def _sample_event(doc: IntegrationDoc) -> dict[str, Any]:

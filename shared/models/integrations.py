@@ -65,7 +65,7 @@ class OutboundAuth(InputModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     header_name: HeaderName | None = None
     header_value: HeaderValue | None = None
-    connection_id: DocumentId | None = None
+    oauth_id: DocumentId | None = None
 
 
 class HealthCheck(InputModel):
@@ -88,7 +88,7 @@ IncomingSecret = Annotated[str, StringConstraints(min_length=8, max_length=1024)
 
 class SlackConfig(InputModel):
     webhook_url: Url | None = None
-    connection_id: DocumentId | None = None
+    oauth_id: DocumentId | None = None
     channel: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
     events: Subscriptions = Field(default_factory=list)
     # The Slack app's signing secret: verifies `webhook_slack` requests (v0 signatures).

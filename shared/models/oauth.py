@@ -82,7 +82,7 @@ class OAuthTokenRefresh(InputModel):
     """With `newToken`, store a token refreshed elsewhere; without, refresh at the provider now."""
 
     team_id: TeamId
-    connection_id: DocumentId
+    oauth_id: DocumentId
     new_token: Token | None = None
     new_refresh_token: Token | None = None
     expires_at: Timestamp | None = None
@@ -96,11 +96,11 @@ class OAuthTokenRefresh(InputModel):
 
 class OAuthConnectionRef(InputModel):
     team_id: TeamId
-    connection_id: DocumentId
+    oauth_id: DocumentId
 
 
 class OAuthConnectionDoc(StoredModel):
-    """`teams/{teamId}/oauthConnections/{id}`: metadata; tokens are sealed in `secrets/oauth_...`."""
+    """`teams/{teamId}/oauthTokens/{id}`: metadata; tokens are sealed in `secrets/oauth_...`."""
 
     id: str
     team_id: str

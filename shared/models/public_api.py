@@ -1,4 +1,4 @@
-"""The public API a team exposes to its API-key holders: REST endpoints and a GraphQL schema."""
+"""The public API a team exposes to key holders, in the seed's names (RESTAPIEndpoint, GraphQLSchema)."""
 
 from __future__ import annotations
 
@@ -8,27 +8,29 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, Strict, StringConstraints
 
 from shared.models.api_keys import ApiKeyScope
-from shared.models.base import Description, DocumentId, InputModel, PublicModel, StoredModel, TeamId
+from shared.models.base import DocumentId, InputModel, PublicModel, StoredModel, TeamId
 
 EndpointPath = Annotated[
     str, StringConstraints(min_length=1, max_length=512, pattern=r"^/[A-Za-z0-9/_{}.-]*$")
 ]
-EndpointMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+# The seed's four methods.
+EndpointMethod = Literal["GET", "POST", "PUT", "DELETE"]
 ScopeName = Annotated[ApiKeyScope, Strict(False)]
+Scopes = Annotated[list[ScopeName], Field(max_length=len(ApiKeyScope))]
 
 
 class RestEndpointCreate(InputModel):
-    """Seed: RESTAPIEndpoint. `requestSchema` is a JSON Schema the request body must satisfy."""
+    """Seed: createRESTEndpoint(teamId, Omit<RESTAPIEndpoint, 'id' | 'createdAt' | 'updatedAt'>).
+
+    `schema` is a JSON Schema the request body must satisfy; `public` endpoints need no API key.
+    """
 
     team_id: TeamId
     path: EndpointPath
     method: EndpointMethod
-    description: Description | None = None
-    scopes: Annotated[list[ScopeName], Field(min_length=1, max_length=17)]
-    request_schema: dict[str, Any] | None = None
-    response_schema: dict[str, Any] | None = None
-    is_public: bool = False
-    enabled: bool = True
+    scopes: Scopes
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    public: bool = False
 
 
 class RestEndpointRef(InputModel):
@@ -41,42 +43,49 @@ class RestEndpointListQuery(InputModel):
 
 
 class RestEndpointDoc(StoredModel):
+    """`teams/{teamId}/restEndpoints/{endpointId}`."""
+
     id: str
     team_id: str
     path: str
-    method: str
-    description: str | None = None
+    method: EndpointMethod
     scopes: list[str]
-    request_schema: dict[str, Any] | None = None
-    response_schema: dict[str, Any] | None = None
-    is_public: bool = False
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    public: bool = False
     enabled: bool = True
     created_at: datetime
     updated_at: datetime
 
 
 class RestEndpointPublic(PublicModel):
+    """Seed: RESTAPIEndpoint."""
+
     id: str
     team_id: str
     path: str
-    method: str
-    description: str | None = None
+    method: EndpointMethod
     scopes: list[str]
-    request_schema: dict[str, Any] | None = None
-    response_schema: dict[str, Any] | None = None
-    is_public: bool
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    public: bool
     enabled: bool
     created_at: datetime
     updated_at: datetime
 
 
+TypeDefs = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+
+
 class GraphqlSchemaSet(InputModel):
-    """Seed: GraphQLSchema. `schema` is SDL; the limits bound what one query may cost."""
+    """Seed: setGraphQLSchema(teamId, Omit<GraphQLSchema, 'id' | 'createdAt' | 'updatedAt'>).
+
+    `typeDefs` is SDL; `resolvers` are declarative (data, never code); the limits bound one query.
+    """
 
     team_id: TeamId
-    schema_sdl: Annotated[str, StringConstraints(min_length=1, max_length=200_000)] = Field(alias="schema")
-    max_depth: Annotated[int, Field(ge=1, le=50)] = 10
-    max_complexity: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    type_defs: TypeDefs
+    resolvers: Annotated[dict[str, Any], Field(max_length=500)] | None = None
+    complexity_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    depth_limit: Annotated[int, Field(ge=1, le=50)] | None = None
     introspection: bool = False
 
 
@@ -85,21 +94,28 @@ class GraphqlSchemaQuery(InputModel):
 
 
 class GraphqlSchemaDoc(StoredModel):
+    """`teams/{teamId}/graphqlSchemas/{schemaId}`."""
+
+    id: str
     team_id: str
-    schema_sdl: str = Field(alias="schema")
-    max_depth: int
-    max_complexity: int
+    type_defs: str
+    resolvers: dict[str, Any] | None = None
+    complexity_limit: int | None = None
+    depth_limit: int | None = None
     introspection: bool
-    version: int
+    created_at: datetime
     updated_at: datetime
-    updated_by: str
 
 
 class GraphqlSchemaPublic(PublicModel):
+    """Seed: GraphQLSchema."""
+
+    id: str
     team_id: str
-    schema_sdl: str = Field(alias="schema")
-    max_depth: int
-    max_complexity: int
+    type_defs: str
+    resolvers: dict[str, Any] | None = None
+    complexity_limit: int | None = None
+    depth_limit: int | None = None
     introspection: bool
-    version: int
+    created_at: datetime
     updated_at: datetime

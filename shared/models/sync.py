@@ -1,14 +1,22 @@
-"""The sync engine's configuration: direction, schedule, field mappings, conflict policy."""
+"""Sync configuration in the seed's names (SyncConfiguration, SyncFieldMapping, logSyncAttempt)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from pydantic import Field, Strict, StringConstraints
 
-from shared.models.base import DocumentId, InputModel, PublicModel, StoredModel, TeamId, Timestamp
+from shared.models.base import (
+    DocumentId,
+    InputModel,
+    PublicModel,
+    StoredModel,
+    TeamId,
+    not_null,
+    requires_a_change,
+)
 
 
 class SyncDirection(StrEnum):
@@ -23,98 +31,115 @@ class ConflictResolution(StrEnum):
     MANUAL = "manual"
 
 
+# A field path on either side (`email`, `address.city`, `hs_lead_status`).
 FieldName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.]+$")]
-
-
-class Transformer(InputModel):
-    """A safe, declarative transformation of one value (no code is ever evaluated)."""
-
-    kind: Literal["lowercase", "uppercase", "trim", "default", "map", "split", "join", "date_format"]
-    argument: Any = None
+# The seed's "optional JS transform function" is a declarative pipeline here (`trim | lowercase`): no
+# code is ever evaluated. The sync engine parses it; the model only bounds its size.
+TransformerText = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+# Milliseconds between scheduled runs, as the seed has it; at least a minute, at most a week.
+Frequency = Annotated[int, Field(ge=60_000, le=604_800_000)]
+Direction = Annotated[SyncDirection, Strict(False)]
+Resolution = Annotated[ConflictResolution, Strict(False)]
 
 
 class SyncFieldMapping(InputModel):
+    """Seed: SyncFieldMapping. `bidirectional: false` in a bidirectional configuration pulls only."""
+
     local_field: FieldName
     remote_field: FieldName
-    direction: Annotated[SyncDirection, Strict(False)] = SyncDirection.BIDIRECTIONAL
-    transformers: Annotated[list[Transformer], Field(max_length=10)] = Field(default_factory=list)
-    required: bool = False
+    transformer: TransformerText | None = None
+    bidirectional: bool
+
+
+FieldMappings = Annotated[list[SyncFieldMapping], Field(min_length=1, max_length=200)]
 
 
 class SyncConfigCreate(InputModel):
-    """Seed: SyncConfiguration."""
+    """Seed: createSyncConfig(teamId, Omit<SyncConfiguration, 'id' | 'createdAt' | 'updatedAt'>)."""
 
     team_id: TeamId
     integration_id: DocumentId
-    connection_id: DocumentId | None = None
-    object_type: Literal["contacts"] = "contacts"
-    sync_direction: Annotated[SyncDirection, Strict(False)]
-    field_mappings: Annotated[list[SyncFieldMapping], Field(min_length=1, max_length=200)]
-    conflict_resolution: Annotated[ConflictResolution, Strict(False)] = ConflictResolution.REMOTE
-    # Minutes between scheduled runs; 0 runs only on demand.
-    interval_minutes: Annotated[int, Field(ge=0, le=10_080)] = 60
     enabled: bool = True
+    sync_direction: Direction
+    frequency: Frequency
+    field_mappings: FieldMappings
+    conflict_resolution: Resolution
 
 
 class SyncConfigUpdate(InputModel):
+    """Seed: updateSyncConfig(teamId, configId, Partial<SyncConfiguration>)."""
+
     team_id: TeamId
     config_id: DocumentId
-    sync_direction: Annotated[SyncDirection, Strict(False)] | None = None
-    field_mappings: Annotated[list[SyncFieldMapping], Field(min_length=1, max_length=200)] | None = None
-    conflict_resolution: Annotated[ConflictResolution, Strict(False)] | None = None
-    interval_minutes: Annotated[int, Field(ge=0, le=10_080)] | None = None
     enabled: bool | None = None
+    sync_direction: Direction | None = None
+    frequency: Frequency | None = None
+    field_mappings: FieldMappings | None = None
+    conflict_resolution: Resolution | None = None
+
+    _not_null = not_null("enabled", "sync_direction", "frequency", "field_mappings", "conflict_resolution")
+    _requires_a_change = requires_a_change("team_id", "config_id")
 
 
 class SyncConfigListQuery(InputModel):
+    """Seed: getSyncConfigurations(teamId, integrationId?)."""
+
     team_id: TeamId
     integration_id: DocumentId | None = None
 
 
 class SyncAttemptLog(InputModel):
-    """Seed: logSyncAttempt: a run recorded by an admin or a worker."""
+    """Seed: logSyncAttempt(teamId, configId, success), with optional counts for runs made elsewhere."""
 
     team_id: TeamId
     config_id: DocumentId
-    status: Literal["success", "partial", "failed"]
-    records_processed: Annotated[int, Field(ge=0)] = 0
-    records_failed: Annotated[int, Field(ge=0)] = 0
+    success: bool
+    records_processed: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
+    records_failed: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
     error: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    started_at: Timestamp
-    finished_at: Timestamp
+
+
+class SyncFieldMappingDoc(StoredModel):
+    local_field: str
+    remote_field: str
+    transformer: str | None = None
+    bidirectional: bool
 
 
 class SyncConfigDoc(StoredModel):
+    """`teams/{teamId}/syncConfigs/{configId}`."""
+
     id: str
     team_id: str
     integration_id: str
-    connection_id: str | None = None
-    object_type: str
-    sync_direction: SyncDirection
-    field_mappings: list[dict[str, Any]]
-    conflict_resolution: ConflictResolution
-    interval_minutes: int
     enabled: bool
-    # Incremental state: the remote cursor and the local high-water mark, saved after every page.
-    cursor: dict[str, Any] = Field(default_factory=dict)
+    sync_direction: SyncDirection
+    frequency: int
+    field_mappings: list[SyncFieldMappingDoc]
+    conflict_resolution: ConflictResolution
     last_sync_at: datetime | None = None
-    last_status: str | None = None
     created_at: datetime
     updated_at: datetime
 
 
+class SyncFieldMappingPublic(PublicModel):
+    local_field: str
+    remote_field: str
+    transformer: str | None = None
+    bidirectional: bool
+
+
 class SyncConfigPublic(PublicModel):
+    """Seed: SyncConfiguration."""
+
     id: str
     team_id: str
     integration_id: str
-    connection_id: str | None = None
-    object_type: str
-    sync_direction: SyncDirection
-    field_mappings: list[dict[str, Any]]
-    conflict_resolution: ConflictResolution
-    interval_minutes: int
     enabled: bool
+    sync_direction: SyncDirection
+    frequency: int
     last_sync_at: datetime | None = None
-    last_status: str | None = None
+    field_mappings: list[SyncFieldMappingPublic]
+    conflict_resolution: ConflictResolution
     created_at: datetime
     updated_at: datetime

@@ -166,7 +166,7 @@ def callback(arguments: dict[str, str]) -> CallbackOutcome:
         )
     return CallbackOutcome(
         status=302,
-        location=_with_query(pending.return_url, status="connected", connectionId=connection.id),
+        location=_with_query(pending.return_url, status="connected", oauthId=connection.id),
     )
 
 

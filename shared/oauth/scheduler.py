@@ -21,7 +21,7 @@ Enqueue = Callable[[str, dict[str, str], str], bool]
 
 class RefreshTask(InputModel):
     team_id: TeamId
-    connection_id: DocumentId = Field(min_length=1)
+    oauth_id: DocumentId = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ def sweep(now: datetime | None = None, enqueue: Enqueue = tasks.enqueue) -> Swee
     now = now or datetime.now(UTC)
     due = store.connections_due(now, tokens.REFRESH_AHEAD, tokens.REFRESH_AT_LEAST_EVERY)
     queued = 0
-    for team_id, connection_id in due:
-        data = {"teamId": team_id, "connectionId": connection_id}
-        if enqueue(REFRESH_TASK, data, tasks.task_id("refresh", team_id, connection_id, _slot(now))):
+    for team_id, oauth_id in due:
+        data = {"teamId": team_id, "oauthId": oauth_id}
+        if enqueue(REFRESH_TASK, data, tasks.task_id("refresh", team_id, oauth_id, _slot(now))):
             queued += 1
     log.info("token refresh sweep", due=len(due), queued=queued)
     return SweepReport(due=len(due), queued=queued)
@@ -54,4 +54,4 @@ def sweep(now: datetime | None = None, enqueue: Enqueue = tasks.enqueue) -> Swee
 
 def run_refresh(task: RefreshTask) -> str:
     """One connection's refresh, from its task: transient failures raise (Cloud Tasks retries)."""
-    return tokens.refresh_if_due(task.team_id, task.connection_id)
+    return tokens.refresh_if_due(task.team_id, task.oauth_id)

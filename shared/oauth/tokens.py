@@ -61,21 +61,21 @@ class InvalidGrant(errors.FailedPrecondition):
 # ---------------------------------------------------------------- storage
 
 
-def connection_id_for(provider: OAuthProvider, custom_provider_id: str | None, user_id: str) -> str:
+def oauth_id_for(provider: OAuthProvider, custom_provider_id: str | None, user_id: str) -> str:
     """One connection per provider and user in a team: reconnecting replaces the tokens."""
     return f"{connection_provider_key(provider, custom_provider_id)}_{user_id}"
 
 
 def load_tokens(connection: OAuthConnectionDoc) -> Tokens | None:
-    owner = paths.oauth_tokens(connection.team_id, connection.id)
+    owner = paths.oauth_token_secrets(connection.team_id, connection.id)
     secrets = sealed.unseal(owner, secret_store.get_sealed(owner))
     if ACCESS_TOKEN not in secrets:
         return None
     return Tokens(access_token=secrets[ACCESS_TOKEN], refresh_token=secrets.get(REFRESH_TOKEN))
 
 
-def save_tokens(team_id: str, connection_id: str, tokens: Tokens) -> None:
-    owner = paths.oauth_tokens(team_id, connection_id)
+def save_tokens(team_id: str, oauth_id: str, tokens: Tokens) -> None:
+    owner = paths.oauth_token_secrets(team_id, oauth_id)
     values = {ACCESS_TOKEN: tokens.access_token}
     if tokens.refresh_token:
         values[REFRESH_TOKEN] = tokens.refresh_token
@@ -104,12 +104,12 @@ def save_connection(
     integration_id: str | None,
 ) -> OAuthConnectionDoc:
     """Store a connection and its tokens (tokens first: metadata never points at missing tokens)."""
-    connection_id = connection_id_for(provider, custom_provider_id, user_id)
-    existing = store.get_connection(team_id, connection_id)
+    oauth_id = oauth_id_for(provider, custom_provider_id, user_id)
+    existing = store.get_connection(team_id, oauth_id)
     now = datetime.now(UTC)
-    save_tokens(team_id, connection_id, tokens)
+    save_tokens(team_id, oauth_id, tokens)
     connection = OAuthConnectionDoc(
-        id=connection_id,
+        id=oauth_id,
         team_id=team_id,
         provider=provider,
         custom_provider_id=custom_provider_id,
@@ -208,8 +208,8 @@ _process_locks: dict[str, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
 
 
-def _process_lock(team_id: str, connection_id: str) -> threading.Lock:
-    key = f"{team_id}/{connection_id}"
+def _process_lock(team_id: str, oauth_id: str) -> threading.Lock:
+    key = f"{team_id}/{oauth_id}"
     with _process_locks_guard:
         return _process_locks.setdefault(key, threading.Lock())
 
@@ -218,37 +218,37 @@ def _is_fresh(connection: OAuthConnectionDoc, now: datetime) -> bool:
     return connection.expires_at is None or connection.expires_at > now + FRESHNESS_MARGIN
 
 
-def load_connection(team_id: str, connection_id: str) -> OAuthConnectionDoc:
-    connection = store.get_connection(team_id, connection_id)
+def load_connection(team_id: str, oauth_id: str) -> OAuthConnectionDoc:
+    connection = store.get_connection(team_id, oauth_id)
     if connection is None:
-        raise errors.NotFound("OAuth connection not found", field="connectionId")
+        raise errors.NotFound("OAuth connection not found", field="oauthId")
     return connection
 
 
 def _usable(connection: OAuthConnectionDoc) -> None:
     if connection.status is ConnectionStatus.NEEDS_REAUTH:
-        raise errors.FailedPrecondition("the connection needs to be authorized again", field="connectionId")
+        raise errors.FailedPrecondition("the connection needs to be authorized again", field="oauthId")
     if (
         connection.status is not ConnectionStatus.ACTIVE
         and connection.status is not ConnectionStatus.EXHAUSTED
     ):
-        raise errors.FailedPrecondition(f"the connection is {connection.status.value}", field="connectionId")
+        raise errors.FailedPrecondition(f"the connection is {connection.status.value}", field="oauthId")
 
 
-def access_token_for(team_id: str, connection_id: str, user_id: str = "system") -> str:
+def access_token_for(team_id: str, oauth_id: str, user_id: str = "system") -> str:
     """A valid access token for the connection, refreshed first when it expires within 5 minutes."""
-    connection = load_connection(team_id, connection_id)
+    connection = load_connection(team_id, oauth_id)
     _usable(connection)
     now = datetime.now(UTC)
     if _is_fresh(connection, now):
         tokens = load_tokens(connection)
         if tokens is None:
-            raise errors.FailedPrecondition("the connection has no token", field="connectionId")
+            raise errors.FailedPrecondition("the connection has no token", field="oauthId")
         return tokens.access_token
-    return refresh(team_id, connection_id, user_id=user_id).access_token
+    return refresh(team_id, oauth_id, user_id=user_id).access_token
 
 
-def refresh(team_id: str, connection_id: str, *, force: bool = False, user_id: str = "system") -> Tokens:
+def refresh(team_id: str, oauth_id: str, *, force: bool = False, user_id: str = "system") -> Tokens:
     """Refresh the connection's token, unless someone else just did: then answer theirs.
 
     Without `force`, a token that is still fresh is answered as it is. With it, the caller wants a
@@ -262,35 +262,35 @@ def refresh(team_id: str, connection_id: str, *, force: bool = False, user_id: s
             return load_tokens(connection)
         return None
 
-    with _process_lock(team_id, connection_id):
-        tokens = satisfied(load_connection(team_id, connection_id))
+    with _process_lock(team_id, oauth_id):
+        tokens = satisfied(load_connection(team_id, oauth_id))
         if tokens is not None:
             return tokens
         holder = uuid.uuid4().hex
         deadline = time.monotonic() + LEASE_WAIT.total_seconds()
-        while not store.take_lease(team_id, connection_id, holder, LEASE_TTL):
+        while not store.take_lease(team_id, oauth_id, holder, LEASE_TTL):
             time.sleep(LEASE_POLL_SECONDS)
-            tokens = satisfied(load_connection(team_id, connection_id))
+            tokens = satisfied(load_connection(team_id, oauth_id))
             if tokens is not None:
                 return tokens
             if time.monotonic() > deadline:
                 raise errors.Unavailable("another refresh of this connection is taking too long; try again")
         try:
             # Re-read after taking the lease: the previous holder may have refreshed already.
-            current = load_connection(team_id, connection_id)
+            current = load_connection(team_id, oauth_id)
             tokens = satisfied(current)
             if tokens is not None:
                 return tokens
             return _refresh_at_provider(current, user_id)
         finally:
-            store.release_lease(team_id, connection_id, holder)
+            store.release_lease(team_id, oauth_id, holder)
 
 
 def _refresh_at_provider(connection: OAuthConnectionDoc, user_id: str) -> Tokens:
     _usable(connection)
     tokens = load_tokens(connection)
     if tokens is None or not tokens.refresh_token:
-        raise errors.FailedPrecondition("the connection has no refresh token", field="connectionId")
+        raise errors.FailedPrecondition("the connection has no refresh token", field="oauthId")
     spec, client = resolve(connection.team_id, connection.provider, connection.custom_provider_id)
     audit = outbound.AuditTarget(
         connection.team_id, connection.integration_id or f"oauth:{connection.id}", user_id
@@ -328,7 +328,7 @@ def _refresh_at_provider(connection: OAuthConnectionDoc, user_id: str) -> Tokens
             **({"account": {**connection.account, **grant.account}} if grant.account else {}),
         },
     )
-    log.info("oauth token refreshed", connectionId=connection.id, provider=connection.provider.value)
+    log.info("oauth token refreshed", oauthId=connection.id, provider=connection.provider.value)
     return grant.tokens
 
 
@@ -346,7 +346,7 @@ def _mark_needs_reauth(connection: OAuthConnectionDoc) -> None:
         {"id": connection.id, "provider": connection.provider.value, "userId": connection.user_id},
         event_id=f"connection.needs_reauth-{connection.id}-{now.date().isoformat()}",
     )
-    log.warning("oauth connection needs reauthorization", connectionId=connection.id)
+    log.warning("oauth connection needs reauthorization", oauthId=connection.id)
 
 
 def _record_failure(connection: OAuthConnectionDoc, reason: str) -> None:
@@ -361,13 +361,13 @@ def _record_failure(connection: OAuthConnectionDoc, reason: str) -> None:
     if len(days) >= FAILING_DAYS_LIMIT:
         fields["status"] = ConnectionStatus.EXHAUSTED.value
     store.update_connection(connection.team_id, connection.id, fields)
-    log.warning("oauth refresh failed", connectionId=connection.id, failingDays=len(days))
+    log.warning("oauth refresh failed", oauthId=connection.id, failingDays=len(days))
 
 
-def refresh_if_due(team_id: str, connection_id: str, now: datetime | None = None) -> str:
+def refresh_if_due(team_id: str, oauth_id: str, now: datetime | None = None) -> str:
     """The scheduled refresh of one connection; answers what it did. Safe to run any number of times."""
     now = now or datetime.now(UTC)
-    connection = store.get_connection(team_id, connection_id)
+    connection = store.get_connection(team_id, oauth_id)
     if (
         connection is None
         or connection.status is not ConnectionStatus.ACTIVE
@@ -379,7 +379,7 @@ def refresh_if_due(team_id: str, connection_id: str, now: datetime | None = None
     if not is_due(connection, now):
         return "fresh"
     try:
-        refresh(team_id, connection_id, force=True)
+        refresh(team_id, oauth_id, force=True)
     except InvalidGrant:
         return "needs_reauth"
     return "refreshed"
@@ -419,24 +419,24 @@ def store_token(caller: Caller, data: OAuthTokenStore) -> OAuthConnectionPublic:
 
 def get_token(caller: Caller, data: OAuthTokenQuery) -> OAuthConnectionPublic:
     require_member(caller, data.team_id)
-    connection_id = connection_id_for(data.provider, data.custom_provider_id, data.user_id)
-    return to_public(load_connection(data.team_id, connection_id))
+    oauth_id = oauth_id_for(data.provider, data.custom_provider_id, data.user_id)
+    return to_public(load_connection(data.team_id, oauth_id))
 
 
 def refresh_token(caller: Caller, data: OAuthTokenRefresh) -> OAuthConnectionPublic:
     require_admin(caller, data.team_id)
-    connection = load_connection(data.team_id, data.connection_id)
+    connection = load_connection(data.team_id, data.oauth_id)
     if data.new_token is not None:
         current = load_tokens(connection)
         tokens = Tokens(
             access_token=data.new_token,
             refresh_token=data.new_refresh_token or (current.refresh_token if current else None),
         )
-        save_tokens(data.team_id, data.connection_id, tokens)
+        save_tokens(data.team_id, data.oauth_id, tokens)
         now = datetime.now(UTC)
         store.update_connection(
             data.team_id,
-            data.connection_id,
+            data.oauth_id,
             {
                 "expiresAt": data.expires_at,
                 "accessTokenHint": mask(tokens.access_token),
@@ -450,24 +450,24 @@ def refresh_token(caller: Caller, data: OAuthTokenRefresh) -> OAuthConnectionPub
             },
         )
     else:
-        refresh(data.team_id, data.connection_id, force=True, user_id=caller.uid)
-    return to_public(load_connection(data.team_id, data.connection_id))
+        refresh(data.team_id, data.oauth_id, force=True, user_id=caller.uid)
+    return to_public(load_connection(data.team_id, data.oauth_id))
 
 
 def revoke_token(caller: Caller, data: OAuthConnectionRef) -> OAuthRevoked:
     """Tell the provider (where it has an endpoint), delete the tokens, mark revoked. Idempotent."""
     require_admin(caller, data.team_id)
-    connection = load_connection(data.team_id, data.connection_id)
+    connection = load_connection(data.team_id, data.oauth_id)
     tokens = load_tokens(connection)
     told_provider = False
     if tokens is not None:
         told_provider = _revoke_at_provider(connection, tokens, caller.uid)
-        secret_store.delete_document(paths.oauth_tokens(data.team_id, data.connection_id))
+        secret_store.delete_document(paths.oauth_token_secrets(data.team_id, data.oauth_id))
     if connection.status is not ConnectionStatus.REVOKED:
         now = datetime.now(UTC)
         store.update_connection(
             data.team_id,
-            data.connection_id,
+            data.oauth_id,
             {
                 "status": ConnectionStatus.REVOKED.value,
                 "updatedAt": now,

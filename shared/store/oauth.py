@@ -48,9 +48,9 @@ def _connection(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> OAut
     return from_snapshot(OAuthConnectionDoc, snapshot, teamId=team_id)
 
 
-def get_connection(team_id: str, connection_id: str) -> OAuthConnectionDoc | None:
+def get_connection(team_id: str, oauth_id: str) -> OAuthConnectionDoc | None:
     with translated_errors():
-        snapshot = db().document(paths.oauth_connection(team_id, connection_id)).get()
+        snapshot = db().document(paths.oauth_connection(team_id, oauth_id)).get()
     return _connection(snapshot, team_id) if snapshot.exists else None
 
 
@@ -61,16 +61,16 @@ def put_connection(connection: OAuthConnectionDoc) -> None:
         db().document(paths.oauth_connection(connection.team_id, connection.id)).set(body)
 
 
-def update_connection(team_id: str, connection_id: str, fields: dict[str, Any]) -> None:
+def update_connection(team_id: str, oauth_id: str, fields: dict[str, Any]) -> None:
     with translated_errors():
-        db().document(paths.oauth_connection(team_id, connection_id)).update(fields)
+        db().document(paths.oauth_connection(team_id, oauth_id)).update(fields)
 
 
 def connections_due(
     now: datetime, expiring_within: timedelta, stale_after: timedelta
 ) -> list[tuple[str, str]]:
-    """(teamId, connectionId) of active connections expiring soon or not refreshed for a while."""
-    group = db().collection_group(paths.OAUTH_CONNECTIONS)
+    """(teamId, oauthId) of active connections expiring soon or not refreshed for a while."""
+    group = db().collection_group(paths.OAUTH_TOKENS)
     active = FieldFilter("status", "==", ConnectionStatus.ACTIVE.value)
     expiring = group.where(filter=active).where(filter=FieldFilter("expiresAt", "<=", now + expiring_within))
     stale = group.where(filter=active).where(filter=FieldFilter("lastRefreshedAt", "<=", now - stale_after))
@@ -87,9 +87,9 @@ def connections_due(
 # ---------------------------------------------------------------- refresh leases
 
 
-def take_lease(team_id: str, connection_id: str, holder: str, ttl: timedelta) -> bool:
+def take_lease(team_id: str, oauth_id: str, holder: str, ttl: timedelta) -> bool:
     """Become the one refresher of the connection; False while someone else holds a live lease."""
-    ref = db().document(paths.oauth_lease(team_id, connection_id))
+    ref = db().document(paths.oauth_lease(team_id, oauth_id))
     now = datetime.now(UTC)
     body = {"holder": holder, "expiresAt": now + ttl, "expireAt": now + timedelta(days=1)}
     try:
@@ -112,8 +112,8 @@ def take_lease(team_id: str, connection_id: str, holder: str, ttl: timedelta) ->
     return True
 
 
-def release_lease(team_id: str, connection_id: str, holder: str) -> None:
-    ref = db().document(paths.oauth_lease(team_id, connection_id))
+def release_lease(team_id: str, oauth_id: str, holder: str) -> None:
+    ref = db().document(paths.oauth_lease(team_id, oauth_id))
     snapshot = ref.get()
     if snapshot.exists and (snapshot.to_dict() or {}).get("holder") == holder:
         with contextlib.suppress(google_errors.FailedPrecondition, google_errors.NotFound):

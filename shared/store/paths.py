@@ -10,7 +10,7 @@ RATE_WINDOWS = "rateWindows"
 INTEGRATIONS = "integrations"
 INTEGRATION_LOGS = "integrationLogs"
 SECRETS = "secrets"
-OAUTH_CONNECTIONS = "oauthConnections"
+OAUTH_TOKENS = "oauthTokens"
 OAUTH_PROVIDERS = "oauthProviders"
 OAUTH_STATES = "oauthStates"
 OAUTH_LEASES = "oauthLeases"
@@ -72,25 +72,25 @@ def integration_secrets(team_id: str, integration_id: str) -> str:
 
 
 def oauth_connections(team_id: str) -> str:
-    return f"{team(team_id)}/{OAUTH_CONNECTIONS}"
+    return f"{team(team_id)}/{OAUTH_TOKENS}"
 
 
-def oauth_connection(team_id: str, connection_id: str) -> str:
-    return f"{oauth_connections(team_id)}/{connection_id}"
+def oauth_connection(team_id: str, oauth_id: str) -> str:
+    return f"{oauth_connections(team_id)}/{oauth_id}"
 
 
-def oauth_tokens(team_id: str, connection_id: str) -> str:
+def oauth_token_secrets(team_id: str, oauth_id: str) -> str:
     """A connection's access and refresh tokens, sealed."""
-    return f"{SECRETS}/oauth_{team_id}_{connection_id}"
+    return f"{SECRETS}/oauth_{team_id}_{oauth_id}"
 
 
 def oauth_state(state_hash: str) -> str:
     return f"{OAUTH_STATES}/{state_hash}"
 
 
-def oauth_lease(team_id: str, connection_id: str) -> str:
+def oauth_lease(team_id: str, oauth_id: str) -> str:
     """Held by the one worker refreshing a connection's token."""
-    return f"{OAUTH_LEASES}/{team_id}_{connection_id}"
+    return f"{OAUTH_LEASES}/{team_id}_{oauth_id}"
 
 
 def oauth_providers(team_id: str) -> str:

@@ -145,7 +145,7 @@ def _send_to_integration(integration: IntegrationDoc, event: EventDoc, now: date
                 "POST", config["webhookUrl"], json={"text": text}, secrets=secret_values, retry=False
             )
             return _send(request, audit)
-        token = access_token_for(integration.team_id, config["connectionId"])
+        token = access_token_for(integration.team_id, config["oauthId"])
         request = outbound.OutboundRequest(
             "POST",
             slack.api_url("chat.postMessage"),

@@ -66,8 +66,8 @@ def test_connect_then_refresh_through_a_task(
         back = parse_qs(urlsplit(console.received[-1].path).query)
 
     assert back["status"] == ["connected"], back
-    connection_id = back["connectionId"][0]
-    connection = db.document(f"teams/{team.team_id}/oauthConnections/{connection_id}")
+    oauth_id = back["oauthId"][0]
+    connection = db.document(f"teams/{team.team_id}/oauthTokens/{oauth_id}")
     assert connection.get().to_dict()["status"] == "active"
     assert oauth_server.token_requests[-1]["grant_type"] == "authorization_code"
 
@@ -77,8 +77,8 @@ def test_connect_then_refresh_through_a_task(
         firebase_admin.initialize_app(options={"projectId": PROJECT_ID})
     queued = tasks.enqueue(
         "taskRefreshToken",
-        {"teamId": team.team_id, "connectionId": connection_id},
-        tasks.task_id("e2e", connection_id),
+        {"teamId": team.team_id, "oauthId": oauth_id},
+        tasks.task_id("e2e", oauth_id),
     )
     assert queued
 

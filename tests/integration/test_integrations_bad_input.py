@@ -123,13 +123,13 @@ CREATE_CASES = [
     ("a status chosen by the caller", {"status": "active"}, "status"),
     ("a signing secret chosen by the caller", {"signingSecret": "whsec_mine"}, "signingSecret"),
     # Slack
-    ("slack with neither webhookUrl nor connectionId", slack({}), "config.webhookUrl"),
+    ("slack with neither webhookUrl nor oauthId", slack({}), "config.webhookUrl"),
     (
-        "slack with both webhookUrl and connectionId",
-        slack({"webhookUrl": SLACK_HOOK, "connectionId": "conn-1", "channel": "#general"}),
+        "slack with both webhookUrl and oauthId",
+        slack({"webhookUrl": SLACK_HOOK, "oauthId": "conn-1", "channel": "#general"}),
         "config.webhookUrl",
     ),
-    ("slack connectionId without channel", slack({"connectionId": "conn-1"}), "config.channel"),
+    ("slack oauthId without channel", slack({"oauthId": "conn-1"}), "config.channel"),
     (
         "slack webhookUrl over http",
         slack({"webhookUrl": SLACK_HOOK.replace("https", "http")}),
@@ -141,7 +141,7 @@ CREATE_CASES = [
         "config.webhookUrl",
     ),
     ("slack webhookUrl not a string", slack({"webhookUrl": 7}), "config.webhookUrl"),
-    ("slack channel without connectionId", slack({"channel": "#general"}), "config.webhookUrl"),
+    ("slack channel without oauthId", slack({"channel": "#general"}), "config.webhookUrl"),
     ("slack unknown config field", slack({"webhookUrl": SLACK_HOOK, "icon": ":x:"}), "config.icon"),
     # Zapier
     ("zapier without hookUrl", zapier({}), "config.hookUrl"),

@@ -95,11 +95,11 @@ def connect(team: str, oauth_server: OAuthServer) -> str:
     assert location is not None
     query = parse_qs(urlsplit(location).query)
     assert query["status"] == ["connected"], location
-    return query["connectionId"][0]
+    return query["oauthId"][0]
 
 
-def expire_soon(db: firestore.Client, team: str, connection_id: str, minutes: float = 1) -> None:
-    db.document(f"teams/{team}/oauthConnections/{connection_id}").update(
+def expire_soon(db: firestore.Client, team: str, oauth_id: str, minutes: float = 1) -> None:
+    db.document(f"teams/{team}/oauthTokens/{oauth_id}").update(
         {"expiresAt": datetime.now(UTC) + timedelta(minutes=minutes)}
     )
 
@@ -130,8 +130,8 @@ def test_the_code_flow_with_pkce_stores_a_sealed_connection(
     assert location.startswith("http://localhost:3000/settings/integrations?tab=oauth&")
     back = parse_qs(urlsplit(location).query)
     assert back["status"] == ["connected"]
-    connection_id = back["connectionId"][0]
-    assert connection_id == "custom-acme_admin"
+    oauth_id = back["oauthId"][0]
+    assert oauth_id == "custom-acme_admin"
     exchange = oauth_server.token_requests[-1]
     assert exchange["grant_type"] == "authorization_code"
     assert len(exchange["code_verifier"]) >= 43
@@ -147,7 +147,7 @@ def test_the_code_flow_with_pkce_stores_a_sealed_connection(
     access_token = oauth_server.issued_access_tokens[-1]
     assert connection["accessToken"] != access_token
     assert access_token not in json.dumps(all_documents(db), default=str)
-    assert tokens.access_token_for(team, connection_id) == access_token
+    assert tokens.access_token_for(team, oauth_id) == access_token
     assert not [path for path in all_documents(db) if path.startswith("oauthStates/")]
 
 
@@ -186,7 +186,7 @@ def test_an_expired_state_gets_an_error_page_and_stores_nothing(
 
     assert (status, location) == (400, None)
     assert "expired" in page
-    assert not [path for path in all_documents(db) if "oauthConnections" in path]
+    assert not [path for path in all_documents(db) if "oauthTokens" in path]
     assert oauth_server.token_requests == []
 
 
@@ -202,7 +202,7 @@ def test_a_denied_consent_goes_back_with_the_reason(
         "status": ["error"],
         "reason": ["access_denied"],
     }
-    assert not [path for path in all_documents(db) if "oauthConnections" in path]
+    assert not [path for path in all_documents(db) if "oauthTokens" in path]
 
 
 def test_a_wrong_pkce_verifier_fails_the_exchange_and_stores_nothing(
@@ -219,7 +219,7 @@ def test_a_wrong_pkce_verifier_fails_the_exchange_and_stores_nothing(
     assert status == 302
     assert location is not None
     assert parse_qs(urlsplit(location).query)["reason"] == ["invalid_grant"]
-    assert not [path for path in all_documents(db) if "oauthConnections" in path]
+    assert not [path for path in all_documents(db) if "oauthTokens" in path]
 
 
 def test_return_urls_must_be_allowed(team: str, oauth_server: OAuthServer, provider: str) -> None:
@@ -286,37 +286,37 @@ def test_built_in_provider_specifics_reach_the_authorization_url(
 def test_refresh_without_rotation_keeps_the_refresh_token(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
+    oauth_id = connect(team, oauth_server)
     first_refresh_token = oauth_server.token_requests and tokens.load_tokens(
-        tokens.load_connection(team, connection_id)
+        tokens.load_connection(team, oauth_id)
     )
     assert first_refresh_token
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
 
-    token = tokens.access_token_for(team, connection_id)
+    token = tokens.access_token_for(team, oauth_id)
 
     assert token == oauth_server.issued_access_tokens[-1]
     assert oauth_server.refresh_grants() == 1
-    after = tokens.load_tokens(tokens.load_connection(team, connection_id))
+    after = tokens.load_tokens(tokens.load_connection(team, oauth_id))
     assert after is not None
     assert after.refresh_token == first_refresh_token.refresh_token
-    stored = db.document(f"teams/{team}/oauthConnections/{connection_id}").get().to_dict()
+    stored = db.document(f"teams/{team}/oauthTokens/{oauth_id}").get().to_dict()
     assert stored["expiresAt"] > datetime.now(UTC) + timedelta(minutes=50)
 
 
 def test_refresh_with_rotation_stores_the_new_refresh_token(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
-    before = tokens.load_tokens(tokens.load_connection(team, connection_id))
+    oauth_id = connect(team, oauth_server)
+    before = tokens.load_tokens(tokens.load_connection(team, oauth_id))
     oauth_server.rotate_refresh_tokens = True
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
 
-    tokens.access_token_for(team, connection_id)
-    expire_soon(db, team, connection_id)
-    tokens.access_token_for(team, connection_id)  # works only with the rotated token
+    tokens.access_token_for(team, oauth_id)
+    expire_soon(db, team, oauth_id)
+    tokens.access_token_for(team, oauth_id)  # works only with the rotated token
 
-    after = tokens.load_tokens(tokens.load_connection(team, connection_id))
+    after = tokens.load_tokens(tokens.load_connection(team, oauth_id))
     assert before is not None
     assert after is not None
     assert after.refresh_token != before.refresh_token
@@ -326,67 +326,67 @@ def test_refresh_with_rotation_stores_the_new_refresh_token(
 def test_invalid_grant_needs_reauth_emits_an_event_and_stops_refreshing(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
+    oauth_id = connect(team, oauth_server)
     oauth_server._refresh_tokens.clear()
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
 
     with pytest.raises(tokens.InvalidGrant):
-        tokens.access_token_for(team, connection_id)
+        tokens.access_token_for(team, oauth_id)
     with pytest.raises(errors.FailedPrecondition):
-        tokens.access_token_for(team, connection_id)
-    assert tokens.refresh_if_due(team, connection_id) == "skipped"
+        tokens.access_token_for(team, oauth_id)
+    assert tokens.refresh_if_due(team, oauth_id) == "skipped"
 
     assert oauth_server.refresh_grants() == 1
-    stored = db.document(f"teams/{team}/oauthConnections/{connection_id}").get().to_dict()
+    stored = db.document(f"teams/{team}/oauthTokens/{oauth_id}").get().to_dict()
     assert stored["status"] == "needs_reauth"
     events = [doc.to_dict() for doc in db.collection(f"teams/{team}/events").stream()]
     assert [event["type"] for event in events] == ["connection.needs_reauth"]
-    assert events[0]["data"]["id"] == connection_id
+    assert events[0]["data"]["id"] == oauth_id
 
 
 def test_other_failures_wait_30_seconds_and_give_up_after_four_days(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
-    ref = db.document(f"teams/{team}/oauthConnections/{connection_id}")
+    oauth_id = connect(team, oauth_server)
+    ref = db.document(f"teams/{team}/oauthTokens/{oauth_id}")
     oauth_server.fail_token_requests_with = 500
     ref.update({"expiresAt": datetime.now(UTC) + timedelta(minutes=10)})
 
     with pytest.raises(errors.Unavailable):
-        tokens.refresh(team, connection_id, force=True)
+        tokens.refresh(team, oauth_id, force=True)
     stored = ref.get().to_dict()
     assert stored["status"] == "active"
     assert stored["failureDays"] == [datetime.now(UTC).date().isoformat()]
     assert stored["refreshNotBefore"] > datetime.now(UTC) + timedelta(seconds=20)
-    assert tokens.refresh_if_due(team, connection_id) == "waiting"
+    assert tokens.refresh_if_due(team, oauth_id) == "waiting"
 
     # Three earlier failing days, then today's failure: the fourth day exhausts the connection.
     ref.update({"failureDays": ["2026-01-01", "2026-01-02", "2026-01-03"], "refreshNotBefore": None})
     with pytest.raises(errors.Unavailable):
-        tokens.refresh(team, connection_id, force=True)
+        tokens.refresh(team, oauth_id, force=True)
     assert ref.get().to_dict()["status"] == "exhausted"
 
 
 def test_a_token_refreshed_elsewhere_can_be_stored(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
+    oauth_id = connect(team, oauth_server)
     expires_at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
     answer = call(
         oauth_tokens_refresh,
         {
             "teamId": team,
-            "connectionId": connection_id,
+            "oauthId": oauth_id,
             "newToken": "from-elsewhere-123456",
             "expiresAt": expires_at.isoformat(),
         },
         uid="admin",
     ).result
     assert datetime.fromisoformat(answer["expiresAt"]) == expires_at
-    assert tokens.access_token_for(team, connection_id) == "from-elsewhere-123456"
+    assert tokens.access_token_for(team, oauth_id) == "from-elsewhere-123456"
     assert oauth_server.refresh_grants() == 0
 
-    refreshed_now = call(oauth_tokens_refresh, {"teamId": team, "connectionId": connection_id}, uid="admin")
+    refreshed_now = call(oauth_tokens_refresh, {"teamId": team, "oauthId": oauth_id}, uid="admin")
     assert refreshed_now.status == 200
     assert oauth_server.refresh_grants() == 1
 
@@ -394,18 +394,18 @@ def test_a_token_refreshed_elsewhere_can_be_stored(
 def test_revoke_tells_the_provider_deletes_tokens_and_is_idempotent(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
-    refresh_token = tokens.load_tokens(tokens.load_connection(team, connection_id)).refresh_token  # type: ignore[union-attr]
+    oauth_id = connect(team, oauth_server)
+    refresh_token = tokens.load_tokens(tokens.load_connection(team, oauth_id)).refresh_token  # type: ignore[union-attr]
 
-    first = call(oauth_tokens_revoke, {"teamId": team, "connectionId": connection_id}, uid="admin").result
-    second = call(oauth_tokens_revoke, {"teamId": team, "connectionId": connection_id}, uid="admin").result
+    first = call(oauth_tokens_revoke, {"teamId": team, "oauthId": oauth_id}, uid="admin").result
+    second = call(oauth_tokens_revoke, {"teamId": team, "oauthId": oauth_id}, uid="admin").result
 
-    assert first == {"id": connection_id, "status": "revoked", "revokedAtProvider": True}
-    assert second == {"id": connection_id, "status": "revoked", "revokedAtProvider": False}
+    assert first == {"id": oauth_id, "status": "revoked", "revokedAtProvider": True}
+    assert second == {"id": oauth_id, "status": "revoked", "revokedAtProvider": False}
     assert refresh_token in oauth_server.revoked
-    assert not db.document(f"secrets/oauth_{team}_{connection_id}").get().exists
+    assert not db.document(f"secrets/oauth_{team}_{oauth_id}").get().exists
     with pytest.raises(errors.FailedPrecondition):
-        tokens.access_token_for(team, connection_id)
+        tokens.access_token_for(team, oauth_id)
 
 
 def test_a_token_obtained_elsewhere_is_stored_sealed(db: firestore.Client, team: str) -> None:
@@ -451,15 +451,15 @@ def test_custom_providers_are_listed_without_secrets(team: str, provider: str) -
 def test_twenty_concurrent_refreshes_make_one_token_request(
     db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
+    oauth_id = connect(team, oauth_server)
     oauth_server.token_delay_seconds = 0.3  # a slow provider widens the window for a race
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
     results: list[str] = []
     barrier = threading.Barrier(20)
 
     def worker() -> None:
         barrier.wait()
-        results.append(tokens.access_token_for(team, connection_id))
+        results.append(tokens.access_token_for(team, oauth_id))
 
     threads = [threading.Thread(target=worker) for _ in range(20)]
     for thread in threads:
@@ -475,16 +475,16 @@ def test_twenty_concurrent_refreshes_make_one_token_request(
 def test_two_processes_refreshing_at_once_make_one_token_request(
     db: firestore.Client, project_id: str, team: str, oauth_server: OAuthServer, provider: str
 ) -> None:
-    connection_id = connect(team, oauth_server)
+    oauth_id = connect(team, oauth_server)
     oauth_server.token_delay_seconds = 0.3
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
     go_at = datetime.now(UTC).timestamp() + 3  # both processes start their threads at this moment
     env = {**os.environ, "GCLOUD_PROJECT": project_id, "ALLOW_PRIVATE_NETWORKS": "true"}
     command = [
         sys.executable,
         str(ROOT / "tests/support/refresh_worker.py"),
         team,
-        connection_id,
+        oauth_id,
         str(go_at),
         "10",
     ]
@@ -506,19 +506,19 @@ def test_two_processes_refreshing_at_once_make_one_token_request(
 def seed_connection(
     db: firestore.Client,
     team: str,
-    connection_id: str,
+    oauth_id: str,
     expires_in: timedelta | None,
     refreshed_ago: timedelta = timedelta(minutes=1),
     status: str = "active",
     refresh_token: str | None = None,
 ) -> None:
     now = datetime.now(UTC)
-    tokens.save_tokens(team, connection_id, tokens.Tokens("at-" + connection_id, refresh_token))
-    db.document(f"teams/{team}/oauthConnections/{connection_id}").set(
+    tokens.save_tokens(team, oauth_id, tokens.Tokens("at-" + oauth_id, refresh_token))
+    db.document(f"teams/{team}/oauthTokens/{oauth_id}").set(
         {
             "provider": "custom",
             "customProviderId": "acme",
-            "userId": connection_id,
+            "userId": oauth_id,
             "scopes": [],
             "status": status,
             "expiresAt": now + expires_in if expires_in is not None else None,
@@ -568,17 +568,17 @@ def test_the_sweep_refreshes_exactly_the_due_connections(
     report = scheduler.sweep(now, enqueue)
     again = scheduler.sweep(now, enqueue)  # the same tick, delivered twice
 
-    due = sorted(data["connectionId"] for data in queued.values())
+    due = sorted(data["oauthId"] for data in queued.values())
     assert due == ["expired", "idle-25-hours", "in-14-min", "in-5-min"]
     assert (report.due, report.queued) == (4, 4)
     assert again.queued == 0
     outcomes = {
-        data["connectionId"]: scheduler.run_refresh(scheduler.RefreshTask.model_validate(data))
+        data["oauthId"]: scheduler.run_refresh(scheduler.RefreshTask.model_validate(data))
         for data in queued.values()
     }
     assert set(outcomes.values()) == {"refreshed"}
     assert oauth_server.refresh_grants() == 4
     # A redelivered task finds the connection fresh and makes no call.
-    redelivered = scheduler.RefreshTask.model_validate({"teamId": team, "connectionId": "in-5-min"})
+    redelivered = scheduler.RefreshTask.model_validate({"teamId": team, "oauthId": "in-5-min"})
     assert scheduler.run_refresh(redelivered) == "fresh"
     assert oauth_server.refresh_grants() == 4

@@ -109,9 +109,9 @@ def good_input(function: Callable[..., Any], team: str) -> dict[str, Any]:
     if function is oauth_tokens_get:
         return {"teamId": team, **custom, "userId": USER}
     if function is oauth_tokens_refresh:
-        return {"teamId": team, "connectionId": CONNECTION, "newToken": "refreshed-elsewhere-value"}
+        return {"teamId": team, "oauthId": CONNECTION, "newToken": "refreshed-elsewhere-value"}
     assert function is oauth_tokens_revoke
-    return {"teamId": team, "connectionId": CONNECTION}
+    return {"teamId": team, "oauthId": CONNECTION}
 
 
 LATER = "2027-06-01T12:00:00Z"
@@ -280,12 +280,12 @@ FIELD_CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str]] = [
     ("get: google with customProviderId", oauth_tokens_get, {"provider": "google"}, "data"),
     ("get: missing userId", oauth_tokens_get, {"userId": ...}, "userId"),
     ("get: userId with a slash", oauth_tokens_get, {"userId": "a/b"}, "userId"),
-    ("get: unknown field", oauth_tokens_get, {"connectionId": CONNECTION}, "connectionId"),
+    ("get: unknown field", oauth_tokens_get, {"oauthId": CONNECTION}, "oauthId"),
     # oauth_tokens_refresh
     ("refresh: missing teamId", oauth_tokens_refresh, {"teamId": ...}, "teamId"),
-    ("refresh: missing connectionId", oauth_tokens_refresh, {"connectionId": ...}, "connectionId"),
-    ("refresh: connectionId with a slash", oauth_tokens_refresh, {"connectionId": "a/b"}, "connectionId"),
-    ("refresh: connectionId not a string", oauth_tokens_refresh, {"connectionId": 1}, "connectionId"),
+    ("refresh: missing oauthId", oauth_tokens_refresh, {"oauthId": ...}, "oauthId"),
+    ("refresh: oauthId with a slash", oauth_tokens_refresh, {"oauthId": "a/b"}, "oauthId"),
+    ("refresh: oauthId not a string", oauth_tokens_refresh, {"oauthId": 1}, "oauthId"),
     ("refresh: empty newToken", oauth_tokens_refresh, {"newToken": ""}, "newToken"),
     ("refresh: newToken not a string", oauth_tokens_refresh, {"newToken": 99}, "newToken"),
     (
@@ -304,8 +304,8 @@ FIELD_CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str]] = [
     ("refresh: unknown field", oauth_tokens_refresh, {"force": True}, "force"),
     # oauth_tokens_revoke
     ("revoke: missing teamId", oauth_tokens_revoke, {"teamId": ...}, "teamId"),
-    ("revoke: missing connectionId", oauth_tokens_revoke, {"connectionId": ...}, "connectionId"),
-    ("revoke: connectionId with a slash", oauth_tokens_revoke, {"connectionId": "a/b"}, "connectionId"),
+    ("revoke: missing oauthId", oauth_tokens_revoke, {"oauthId": ...}, "oauthId"),
+    ("revoke: oauthId with a slash", oauth_tokens_revoke, {"oauthId": "a/b"}, "oauthId"),
     ("revoke: unknown field", oauth_tokens_revoke, {"provider": "google"}, "provider"),
 ]
 
@@ -425,8 +425,8 @@ def test_a_member_is_refused_before_the_input_is_judged_further(
 ) -> None:
     """A well-formed input aimed at something that does not exist: the role is checked first."""
     data = good_input(function, team)
-    if "connectionId" in data:
-        data["connectionId"] = "custom-acme_nobody"
+    if "oauthId" in data:
+        data["oauthId"] = "custom-acme_nobody"
     if "providerId" in data:
         data = {**data, "providerId": "newco", "clientSecret": ...}
     if function is oauth_start:

@@ -123,7 +123,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
     assert location is not None
     recorder.record("oauth_callback Location", location)
     recorder.record("oauth_callback page", page)
-    connection_id = parse_qs(urlsplit(location).query)["connectionId"][0]
+    oauth_id = parse_qs(urlsplit(location).query)["oauthId"][0]
     exchange = oauth_server.token_requests[-1]
     assert exchange["grant_type"] == "authorization_code"
     assert exchange["code"] == code
@@ -131,20 +131,20 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
     refresh_tokens.look()
 
     # The tokens of the flow are sealed, and they decrypt back.
-    owner = paths.oauth_tokens(team, connection_id)
+    owner = paths.oauth_token_secrets(team, oauth_id)
     flow_tokens = sealed.unseal(owner, db.document(owner).get().to_dict()["encrypted"])
     assert flow_tokens["accessToken"] == oauth_server.issued_access_tokens[-1]
     assert flow_tokens["refreshToken"] in refresh_tokens.tokens
 
     # the connection read, refreshed, refreshed with rotation, then refused,
-    connection_ref = {"teamId": team, "connectionId": connection_id}
+    connection_ref = {"teamId": team, "oauthId": oauth_id}
     query = {"teamId": team, "provider": "custom", "customProviderId": "acme", "userId": "admin"}
     assert recorder.call("oauth_tokens_get", oauth_tokens_get, query, uid="member").status == 200
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
     assert recorder.call("refresh", oauth_tokens_refresh, connection_ref).status == 200
     refresh_tokens.look()
     oauth_server.rotate_refresh_tokens = True
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
     assert recorder.call("refresh with rotation", oauth_tokens_refresh, connection_ref).status == 200
     refresh_tokens.look()
     assert oauth_server.refresh_grants() == 2
@@ -152,7 +152,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
     assert rotated != flow_tokens["refreshToken"]
     assert rotated in refresh_tokens.tokens
     oauth_server._refresh_tokens.clear()
-    expire_soon(db, team, connection_id)
+    expire_soon(db, team, oauth_id)
     refused = recorder.call("refresh refused", oauth_tokens_refresh, connection_ref)
     assert refused.error["status"] == "FAILED_PRECONDITION", refused.body
     assert oauth_server.refresh_grants() == 3
@@ -171,7 +171,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
             "expiresAt": expires_at,
         },
     )
-    assert stored.result["id"] == connection_id
+    assert stored.result["id"] == oauth_id
     other = recorder.call(
         "oauth_tokens_store other user",
         oauth_tokens_store,
@@ -194,7 +194,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
     )
     assert elsewhere.status == 200, elsewhere.body
     revoked = recorder.call("oauth_tokens_revoke", oauth_tokens_revoke, connection_ref)
-    assert revoked.result == {"id": connection_id, "status": "revoked", "revokedAtProvider": True}
+    assert revoked.result == {"id": oauth_id, "status": "revoked", "revokedAtProvider": True}
     assert ELSEWHERE_REFRESH_TOKEN in oauth_server.revoked
     recorder.call("oauth_tokens_get after revoke", oauth_tokens_get, query, uid="member")
     refresh_tokens.look()
@@ -235,7 +235,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
 
     # The secrets documents left hold ciphertext only, bound to their owner, and decrypt back.
     sealed_documents = {path: body for path, body in documents.items() if path.startswith("secrets/")}
-    other_owner = paths.oauth_tokens(team, other_id)
+    other_owner = paths.oauth_token_secrets(team, other_id)
     provider_owner = paths.oauth_provider_secret(team, "acme")
     assert set(sealed_documents) == {other_owner, provider_owner}
     expected = {
@@ -249,5 +249,5 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
         assert set(encrypted) == set(expected[path]), path
         assert sealed.unseal(path, encrypted) == expected[path], path
         with pytest.raises(errors.Internal):  # bound to its owner: elsewhere it does not decrypt
-            sealed.unseal(paths.oauth_tokens(team, "another-connection"), encrypted)
+            sealed.unseal(paths.oauth_token_secrets(team, "another-connection"), encrypted)
     assert not db.document(owner).get().exists

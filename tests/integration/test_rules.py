@@ -74,7 +74,7 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
 
 def seed_oauth(db: firestore.Client, now: datetime) -> None:
     """A connection, a custom provider, an event, a pending state, a lease and the sealed tokens."""
-    db.document(f"teams/{TEAM}/oauthConnections/c1").set(
+    db.document(f"teams/{TEAM}/oauthTokens/c1").set(
         {
             "provider": "custom",
             "customProviderId": "acme",
@@ -129,7 +129,7 @@ def seed_oauth(db: firestore.Client, now: datetime) -> None:
     db.document("oauthLeases/l1").set(
         {"holder": "worker-1", "expiresAt": now + timedelta(seconds=30), "expireAt": now + timedelta(days=1)}
     )
-    owner = paths.oauth_tokens(TEAM, "c1")
+    owner = paths.oauth_token_secrets(TEAM, "c1")
     encrypted, key_version = sealed.seal(owner, {"accessToken": "at-value", "refreshToken": "rt-value"})
     db.document(owner).set({"encrypted": encrypted, "keyVersion": key_version, "updatedAt": now})
 
@@ -220,7 +220,7 @@ READS = [
     ("integration", f"teams/{TEAM}/integrations/int-1", MEMBERS),
     ("request log", f"teams/{TEAM}/integrationLogs/log-1", MEMBERS),
     ("integration secrets", f"secrets/integration_{TEAM}_int-1", set()),
-    ("OAuth connection", f"teams/{TEAM}/oauthConnections/c1", MEMBERS),
+    ("OAuth connection", f"teams/{TEAM}/oauthTokens/c1", MEMBERS),
     ("custom OAuth provider", f"teams/{TEAM}/oauthProviders/acme", MEMBERS),
     ("event", f"teams/{TEAM}/events/e1", MEMBERS),
     ("OAuth state", "oauthStates/s1", set()),
@@ -262,7 +262,7 @@ LISTS = [
     ("integrations", f"teams/{TEAM}/integrations", MEMBERS),
     ("request logs", f"teams/{TEAM}/integrationLogs", MEMBERS),
     ("secrets", "secrets", set()),
-    ("OAuth connections", f"teams/{TEAM}/oauthConnections", MEMBERS),
+    ("OAuth connections", f"teams/{TEAM}/oauthTokens", MEMBERS),
     ("custom OAuth providers", f"teams/{TEAM}/oauthProviders", MEMBERS),
     ("events", f"teams/{TEAM}/events", MEMBERS),
     ("OAuth states", "oauthStates", set()),
@@ -304,8 +304,8 @@ WRITES = [
     ("new request log", f"teams/{TEAM}/integrationLogs", "log-2"),
     ("integration secrets", "secrets", f"integration_{TEAM}_int-1"),
     ("new integration secrets", "secrets", f"integration_{TEAM}_int-2"),
-    ("OAuth connection", f"teams/{TEAM}/oauthConnections", "c1"),
-    ("new OAuth connection", f"teams/{TEAM}/oauthConnections", "c2"),
+    ("OAuth connection", f"teams/{TEAM}/oauthTokens", "c1"),
+    ("new OAuth connection", f"teams/{TEAM}/oauthTokens", "c2"),
     ("custom OAuth provider", f"teams/{TEAM}/oauthProviders", "acme"),
     ("new custom OAuth provider", f"teams/{TEAM}/oauthProviders", "newco"),
     ("event", f"teams/{TEAM}/events", "e1"),
@@ -371,7 +371,7 @@ def test_members_really_read_the_seeded_integration_documents(
 @pytest.mark.parametrize("uid", sorted(MEMBERS))
 @pytest.mark.parametrize(
     "path",
-    [f"teams/{TEAM}/oauthConnections/c1", f"teams/{TEAM}/oauthProviders/acme", f"teams/{TEAM}/events/e1"],
+    [f"teams/{TEAM}/oauthTokens/c1", f"teams/{TEAM}/oauthProviders/acme", f"teams/{TEAM}/events/e1"],
     ids=["OAuth connection", "custom OAuth provider", "event"],
 )
 def test_members_really_read_the_seeded_oauth_documents(

@@ -20,7 +20,7 @@ from shared.oauth import tokens
 
 def main() -> int:
     log.set_stream(sys.stderr)  # stdout carries the tokens only
-    team_id, connection_id, start_at, thread_count = (
+    team_id, oauth_id, start_at, thread_count = (
         sys.argv[1],
         sys.argv[2],
         float(sys.argv[3]),
@@ -32,7 +32,7 @@ def main() -> int:
     def worker() -> None:
         time.sleep(max(0.0, start_at - time.time()))
         try:
-            results.append(tokens.access_token_for(team_id, connection_id))
+            results.append(tokens.access_token_for(team_id, oauth_id))
         except BaseException as error:  # noqa: BLE001 - reported to the test through the exit code
             failures.append(error)
 

@@ -46,7 +46,7 @@ def refusal(integration_type: IntegrationType, raw: Any) -> errors.InvalidArgume
 
 GOOD_CONFIGS: list[tuple[IntegrationType, dict[str, Any], type]] = [
     (IntegrationType.SLACK, {"webhookUrl": "https://hooks.slack.com/services/T000/B000/XXXX"}, SlackConfig),
-    (IntegrationType.SLACK, {"connectionId": "conn-1", "channel": "#support"}, SlackConfig),
+    (IntegrationType.SLACK, {"oauthId": "conn-1", "channel": "#support"}, SlackConfig),
     (IntegrationType.ZAPIER, {"hookUrl": "https://hooks.zapier.com/hooks/catch/123/abcdef/"}, ZapierConfig),
     (IntegrationType.REST, {"baseUrl": "https://api.example.com/v2"}, RestConfig),
     (
@@ -74,7 +74,7 @@ GOOD_CONFIGS: list[tuple[IntegrationType, dict[str, Any], type]] = [
     ),
     (
         IntegrationType.REST,
-        {"baseUrl": "https://api.example.com", "auth": {"type": "oauth", "connectionId": "conn-9"}},
+        {"baseUrl": "https://api.example.com", "auth": {"type": "oauth", "oauthId": "conn-9"}},
         RestConfig,
     ),
     (IntegrationType.REST, {"baseUrl": "https://api.example.com", "auth": {"type": "none"}}, RestConfig),
@@ -125,12 +125,12 @@ ERRORS: list[tuple[IntegrationType, Any, str]] = [
     (IntegrationType.SLACK, {"channel": "#support"}, "config.webhookUrl"),
     (
         IntegrationType.SLACK,
-        {"webhookUrl": "https://hooks.slack.com/services/T/B/X", "connectionId": "c1", "channel": "#x"},
+        {"webhookUrl": "https://hooks.slack.com/services/T/B/X", "oauthId": "c1", "channel": "#x"},
         "config.webhookUrl",
     ),
-    (IntegrationType.SLACK, {"connectionId": "conn-1"}, "config.channel"),
+    (IntegrationType.SLACK, {"oauthId": "conn-1"}, "config.channel"),
     (IntegrationType.SLACK, {"webhookUrl": "http://hooks.slack.com/services/T/B/X"}, "config.webhookUrl"),
-    (IntegrationType.SLACK, {"connectionId": "bad/id", "channel": "#x"}, "config.connectionId"),
+    (IntegrationType.SLACK, {"oauthId": "bad/id", "channel": "#x"}, "config.oauthId"),
     (IntegrationType.ZAPIER, {}, "config.hookUrl"),
     (IntegrationType.ZAPIER, {"hookUrl": "ftp://hooks.zapier.com/x"}, "config.hookUrl"),
     (IntegrationType.ZAPIER, {"hookUrl": "not a url at all"}, "config.hookUrl"),
@@ -156,7 +156,7 @@ ERRORS: list[tuple[IntegrationType, Any, str]] = [
         {"baseUrl": REST, "auth": {"type": "header", "headerValue": "v"}},
         "config.auth.headerName",
     ),
-    (IntegrationType.REST, {"baseUrl": REST, "auth": {"type": "oauth"}}, "config.auth.connectionId"),
+    (IntegrationType.REST, {"baseUrl": REST, "auth": {"type": "oauth"}}, "config.auth.oauthId"),
     (IntegrationType.REST, {"baseUrl": REST, "auth": {"type": "kerberos"}}, "config.auth.type"),
     (
         IntegrationType.REST,
@@ -207,13 +207,13 @@ def test_slack_needs_exactly_one_of_webhook_url_or_connection() -> None:
     neither = refusal(IntegrationType.SLACK, {})
     both = refusal(
         IntegrationType.SLACK,
-        {"webhookUrl": "https://hooks.slack.com/services/T/B/X", "connectionId": "conn-1", "channel": "#x"},
+        {"webhookUrl": "https://hooks.slack.com/services/T/B/X", "oauthId": "conn-1", "channel": "#x"},
     )
 
     assert neither.details["field"] == both.details["field"] == "config.webhookUrl"
-    assert "connectionId" in neither.details["reason"]
+    assert "oauthId" in neither.details["reason"]
     assert isinstance(
-        parse_config(IntegrationType.SLACK, {"connectionId": "conn-1", "channel": "#x"}), SlackConfig
+        parse_config(IntegrationType.SLACK, {"oauthId": "conn-1", "channel": "#x"}), SlackConfig
     )
 
 
@@ -227,8 +227,8 @@ def test_slack_needs_exactly_one_of_webhook_url_or_connection() -> None:
             "config.auth.headerName",
         ),
         ({"type": "header", "headerName": "X-Key", "headerValue": "v", "token": "t"}, "config.auth.token"),
-        ({"type": "oauth", "connectionId": "conn-1", "username": "u"}, "config.auth.username"),
-        ({"type": "bearer", "token": "t", "connectionId": "conn-1"}, "config.auth.connectionId"),
+        ({"type": "oauth", "oauthId": "conn-1", "username": "u"}, "config.auth.username"),
+        ({"type": "bearer", "token": "t", "oauthId": "conn-1"}, "config.auth.oauthId"),
     ],
 )
 @pytest.mark.parametrize("integration_type", [IntegrationType.REST, IntegrationType.GRAPHQL])
@@ -330,7 +330,7 @@ ZAPIER_HOOK = "https://hooks.zapier.com/hooks/catch/123/s3cr3tpart/"
 
 SECRET_CASES: list[tuple[IntegrationType, dict[str, Any], dict[str, str]]] = [
     (IntegrationType.SLACK, {"webhookUrl": SLACK_HOOK}, {"webhookUrl": SLACK_HOOK}),
-    (IntegrationType.SLACK, {"connectionId": "conn-1", "channel": "#support"}, {}),
+    (IntegrationType.SLACK, {"oauthId": "conn-1", "channel": "#support"}, {}),
     (IntegrationType.ZAPIER, {"hookUrl": ZAPIER_HOOK}, {"hookUrl": ZAPIER_HOOK}),
     (
         IntegrationType.REST,

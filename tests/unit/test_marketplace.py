@@ -301,7 +301,7 @@ def test_a_config_built_from_the_schema_is_accepted_by_the_config_model(
 def test_oauth2_entries_need_a_connection(item: MarketplaceItem) -> None:
     config = example(item.config_schema)
 
-    assert "connectionId" in config or "connectionId" in config.get("auth", {})
+    assert "oauthId" in config or "oauthId" in config.get("auth", {})
 
 
 def test_the_schema_validator_here_does_refuse_bad_configs() -> None:

@@ -44,7 +44,7 @@ def test_with_query_adds_parameters_after_the_existing_ones_and_keeps_the_fragme
     url = flow._with_query(
         "https://app.example.com/settings/integrations?tab=oauth&empty=#section-2",
         status="connected",
-        connectionId="custom-acme_admin",
+        oauthId="custom-acme_admin",
     )
 
     parts = urlsplit(url)
@@ -54,7 +54,7 @@ def test_with_query_adds_parameters_after_the_existing_ones_and_keeps_the_fragme
         ("tab", "oauth"),
         ("empty", ""),
         ("status", "connected"),
-        ("connectionId", "custom-acme_admin"),
+        ("oauthId", "custom-acme_admin"),
     ]
 
 
@@ -152,17 +152,17 @@ def test_is_due_at_the_boundaries(
         (OAuthProvider.CUSTOM, "acme-crm-2", "user-42", "custom-acme-crm-2_user-42"),
     ],
 )
-def test_connection_id_for(
+def test_oauth_id_for(
     provider: OAuthProvider, custom_provider_id: str | None, user_id: str, expected: str
 ) -> None:
-    assert tokens.connection_id_for(provider, custom_provider_id, user_id) == expected
+    assert tokens.oauth_id_for(provider, custom_provider_id, user_id) == expected
 
 
 def test_a_custom_provider_never_shares_an_id_with_a_built_in_one() -> None:
     builtin = {
-        tokens.connection_id_for(p, None, "admin") for p in OAuthProvider if p is not OAuthProvider.CUSTOM
+        tokens.oauth_id_for(p, None, "admin") for p in OAuthProvider if p is not OAuthProvider.CUSTOM
     }
-    custom = {tokens.connection_id_for(OAuthProvider.CUSTOM, p.value, "admin") for p in OAuthProvider}
+    custom = {tokens.oauth_id_for(OAuthProvider.CUSTOM, p.value, "admin") for p in OAuthProvider}
     assert not builtin & custom
 
 
