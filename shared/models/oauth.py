@@ -38,18 +38,26 @@ UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
-class _NamesItsProvider(InputModel):
-    """`customProviderId` is required with provider `custom` and refused with any other."""
+class _MayNameACustomProvider(InputModel):
+    """`customProviderId` goes with provider `custom` only."""
 
     provider: Provider
     custom_provider_id: ProviderSlug | None = None
 
     @model_validator(mode="after")
+    def _custom_id_only_for_custom(self) -> _MayNameACustomProvider:
+        if self.provider is not OAuthProvider.CUSTOM and self.custom_provider_id is not None:
+            raise ValueError("customProviderId is only for provider custom")
+        return self
+
+
+class _NamesItsProvider(_MayNameACustomProvider):
+    """`customProviderId` is required with provider `custom` and refused with any other."""
+
+    @model_validator(mode="after")
     def _custom_needs_an_id(self) -> _NamesItsProvider:
         if self.provider is OAuthProvider.CUSTOM and self.custom_provider_id is None:
             raise ValueError("customProviderId is required with provider custom")
-        if self.provider is not OAuthProvider.CUSTOM and self.custom_provider_id is not None:
-            raise ValueError("customProviderId is only for provider custom")
         return self
 
 
@@ -73,7 +81,10 @@ class OAuthTokenStore(_NamesItsProvider):
     account: Annotated[dict[str, Any], Field(max_length=20)] = Field(default_factory=dict)
 
 
-class OAuthTokenQuery(_NamesItsProvider):
+class OAuthTokenQuery(_MayNameACustomProvider):
+    """Seed: getOAuthToken(teamId, provider, userId). With provider `custom`, `customProviderId` may be
+    left out when the user has exactly one custom connection."""
+
     team_id: TeamId
     user_id: UserId
 

@@ -419,8 +419,23 @@ def store_token(caller: Caller, data: OAuthTokenStore) -> OAuthConnectionPublic:
 
 def get_token(caller: Caller, data: OAuthTokenQuery) -> OAuthConnectionPublic:
     require_member(caller, data.team_id)
+    if data.provider is OAuthProvider.CUSTOM and data.custom_provider_id is None:
+        return to_public(_only_custom_connection(data.team_id, data.user_id))
     oauth_id = oauth_id_for(data.provider, data.custom_provider_id, data.user_id)
     return to_public(load_connection(data.team_id, oauth_id))
+
+
+def _only_custom_connection(team_id: str, user_id: str) -> OAuthConnectionDoc:
+    """The seed's getOAuthToken(teamId, "custom", userId) names no provider: unambiguous only when the
+    user has exactly one custom connection."""
+    found = store.user_connections(team_id, OAuthProvider.CUSTOM, user_id, limit=2)
+    if not found:
+        raise errors.NotFound("OAuth connection not found", field="userId")
+    if len(found) > 1:
+        raise errors.InvalidArgument(
+            "the user has several custom connections: give customProviderId", field="customProviderId"
+        )
+    return found[0]
 
 
 def refresh_token(caller: Caller, data: OAuthTokenRefresh) -> OAuthConnectionPublic:

@@ -14,6 +14,7 @@ from shared.models.oauth import (
     ConnectionStatus,
     CustomProviderDoc,
     OAuthConnectionDoc,
+    OAuthProvider,
     OAuthStateDoc,
 )
 from shared.store import paths
@@ -64,6 +65,21 @@ def put_connection(connection: OAuthConnectionDoc) -> None:
 def update_connection(team_id: str, oauth_id: str, fields: dict[str, Any]) -> None:
     with translated_errors():
         db().document(paths.oauth_connection(team_id, oauth_id)).update(fields)
+
+
+def user_connections(
+    team_id: str, provider: OAuthProvider, user_id: str, limit: int
+) -> list[OAuthConnectionDoc]:
+    """A user's connections to one kind of provider (equality filters only: no composite index)."""
+    query = (
+        db()
+        .collection(paths.oauth_connections(team_id))
+        .where(filter=FieldFilter("provider", "==", provider.value))
+        .where(filter=FieldFilter("userId", "==", user_id))
+        .limit(limit)
+    )
+    with translated_errors():
+        return [_connection(snapshot, team_id) for snapshot in query.stream()]
 
 
 def connections_due(

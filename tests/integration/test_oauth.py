@@ -582,3 +582,62 @@ def test_the_sweep_refreshes_exactly_the_due_connections(
     redelivered = scheduler.RefreshTask.model_validate({"teamId": team, "oauthId": "in-5-min"})
     assert scheduler.run_refresh(redelivered) == "fresh"
     assert oauth_server.refresh_grants() == 4
+
+
+# ------------------------------------------------------------------ getOAuthToken for "custom"
+
+
+def store_custom(team: str, provider_id: str, user_id: str, access_token: str) -> None:
+    answer = call(
+        oauth_tokens_store,
+        {
+            "teamId": team,
+            "provider": "custom",
+            "customProviderId": provider_id,
+            "userId": user_id,
+            "accessToken": access_token,
+        },
+        uid="owner",
+    )
+    assert answer.status == 200, answer.body
+
+
+def test_get_token_for_custom_without_a_provider_id_finds_the_users_only_custom_connection(
+    oauth_server: OAuthServer, team: str, provider: str
+) -> None:
+    store_custom(team, provider, "user-7", "acme-access-token-one")
+    store_custom(team, provider, "user-8", "acme-access-token-two")  # another user's: not ambiguous
+
+    answer = call(oauth_tokens_get, {"teamId": team, "provider": "custom", "userId": "user-7"}, uid="member")
+
+    assert answer.status == 200, answer.body
+    assert answer.result["customProviderId"] == "acme"
+    assert answer.result["userId"] == "user-7"
+
+
+def test_get_token_for_custom_with_several_custom_connections_names_custom_provider_id(
+    oauth_server: OAuthServer, team: str, provider: str
+) -> None:
+    second = acme_provider(oauth_server.url, team) | {"providerId": "acme-two", "name": "Acme Two"}
+    assert call(oauth_providers_set, second, uid="admin").status == 200
+    store_custom(team, "acme", "user-7", "acme-access-token-one")
+    store_custom(team, "acme-two", "user-7", "acme-access-token-two")
+
+    ambiguous = call(
+        oauth_tokens_get, {"teamId": team, "provider": "custom", "userId": "user-7"}, uid="member"
+    )
+    named = call(
+        oauth_tokens_get,
+        {"teamId": team, "provider": "custom", "customProviderId": "acme-two", "userId": "user-7"},
+        uid="member",
+    )
+
+    assert ambiguous.error["status"] == "INVALID_ARGUMENT"
+    assert ambiguous.error["details"]["field"] == "customProviderId"
+    assert named.result["customProviderId"] == "acme-two"
+
+
+def test_get_token_for_custom_without_any_custom_connection_is_not_found(team: str) -> None:
+    answer = call(oauth_tokens_get, {"teamId": team, "provider": "custom", "userId": "nobody"}, uid="member")
+
+    assert answer.error["status"] == "NOT_FOUND"

@@ -276,7 +276,6 @@ FIELD_CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str]] = [
     # oauth_tokens_get
     ("get: missing teamId", oauth_tokens_get, {"teamId": ...}, "teamId"),
     ("get: provider myspace", oauth_tokens_get, {"provider": "myspace"}, "provider"),
-    ("get: custom without customProviderId", oauth_tokens_get, {"customProviderId": ...}, "data"),
     ("get: google with customProviderId", oauth_tokens_get, {"provider": "google"}, "data"),
     ("get: missing userId", oauth_tokens_get, {"userId": ...}, "userId"),
     ("get: userId with a slash", oauth_tokens_get, {"userId": "a/b"}, "userId"),

@@ -159,9 +159,7 @@ def test_oauth_id_for(
 
 
 def test_a_custom_provider_never_shares_an_id_with_a_built_in_one() -> None:
-    builtin = {
-        tokens.oauth_id_for(p, None, "admin") for p in OAuthProvider if p is not OAuthProvider.CUSTOM
-    }
+    builtin = {tokens.oauth_id_for(p, None, "admin") for p in OAuthProvider if p is not OAuthProvider.CUSTOM}
     custom = {tokens.oauth_id_for(OAuthProvider.CUSTOM, p.value, "admin") for p in OAuthProvider}
     assert not builtin & custom
 
