@@ -29,8 +29,16 @@ Handler = Callable[[Caller, InputT], PublicModel]
 PublicHandler = Callable[[InputT], PublicModel]
 
 
+def takes_no_argument(model: type[pydantic.BaseModel]) -> bool:
+    """Whether every input of the model is optional (the call may send no argument at all)."""
+    return not any(field.is_required() for field in model.model_fields.values())
+
+
 def parse(model: type[ModelT], data: Any) -> ModelT:
     """Validate untrusted input; a failure becomes invalid-argument naming the field."""
+    if data is None and takes_no_argument(model):
+        # The Firebase JS SDK sends {"data": null} for `httpsCallable(functions, name)()`.
+        data = {}
     if not isinstance(data, dict):
         raise errors.InvalidArgument("data must be a JSON object", field="data")
     try:

@@ -4,12 +4,16 @@ answer a signed-out caller. Nothing is written in any of these cases."""
 
 from __future__ import annotations
 
+import inspect
+import re
+import sys
 from typing import Any
 
 import pytest
 from google.cloud import firestore
 
 import functions
+from shared.callables import takes_no_argument
 from tests.integration.conftest import all_documents
 from tests.support.callables import call, call_raw
 
@@ -51,8 +55,45 @@ def test_a_body_that_is_not_a_data_object_is_refused(
     assert all_documents(db) == before
 
 
+def input_model(function: Any) -> Any:
+    """The input model a callable serves (its module imports it under the name its body passes)."""
+    module = sys.modules[function.__module__]
+    source = inspect.getsource(module)
+    match = re.search(r"serve(?:_public)?\(request, (\w+)", source)
+    assert match, f"{function.__name__} does not serve an input model"
+    return getattr(module, match.group(1))
+
+
+# Callables whose inputs are all optional: the JS SDK's no-argument call sends {"data": null}.
+NO_ARGUMENT = [f for f in CALLABLES if takes_no_argument(input_model(f))]
+NEEDS_ARGUMENTS = [f for f in CALLABLES if f not in NO_ARGUMENT]
+
+
+def test_the_no_argument_callables_are_the_catalogue() -> None:
+    assert [f.__name__ for f in NO_ARGUMENT] == ["marketplace_list"]
+
+
+@pytest.mark.parametrize("function", NO_ARGUMENT, ids=lambda f: f.__name__)
+def test_a_callable_without_required_inputs_takes_null_as_no_argument(function: Any) -> None:
+    answer = call(function, None)
+
+    assert answer.status == 200, answer.body
+    assert answer.result == call(function, {}).result
+
+
+@pytest.mark.parametrize("function", NEEDS_ARGUMENTS, ids=lambda f: f.__name__)
+def test_null_is_refused_where_an_input_is_required(db: firestore.Client, team: str, function: Any) -> None:
+    before = all_documents(db)
+
+    answer = call(function, None, uid="owner")
+
+    assert answer.status == 400
+    assert answer.error["details"]["field"] == "data"
+    assert all_documents(db) == before
+
+
 @pytest.mark.parametrize("function", CALLABLES, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("data", [None, [], ["teamId"], "team-a", 7, True])
+@pytest.mark.parametrize("data", [[], ["teamId"], "team-a", 7, True])
 def test_data_must_be_an_object(db: firestore.Client, team: str, function: Any, data: Any) -> None:
     before = all_documents(db)
 
