@@ -99,7 +99,12 @@ def parse_config(integration_type: IntegrationType, raw: Any) -> InputModel:
         check_url(config.endpoint, "config.endpoint")
         _check_auth(config.auth, "config.auth")
     elif isinstance(config, WebhookConfig):
-        check_url(config.url, "config.url")
+        if config.url is not None:
+            check_url(config.url, "config.url")
+            if not config.events:
+                raise _invalid("config.events", "name at least one event to send to config.url")
+        elif config.events:
+            raise _invalid("config.url", "is required to send events")
     return config
 
 

@@ -27,6 +27,7 @@ from shared.models.integrations import (
     TestResult,
 )
 from shared.oauth.tokens import access_token_for
+from shared.settings import get_settings
 from shared.store import integrations as store
 
 PRODUCT_NAME = "Helpdesk integrations"
@@ -149,6 +150,8 @@ def _test_graphql(call: _Call) -> TestResult:
 
 
 def _test_webhook(call: _Call) -> TestResult:
+    if "url" not in call.config:
+        return _receive_only(call)
     body = json.dumps(_sample_event(call.doc), separators=(",", ":")).encode()
     signing = [call.raw_secrets[configs.SIGNING_SECRET]]
     if configs.PREVIOUS_SIGNING_SECRET in call.raw_secrets:
@@ -169,6 +172,35 @@ def _test_webhook(call: _Call) -> TestResult:
         )
     )
     return _outcome(response, response.ok, "expected HTTP 2xx")
+
+
+def _receive_only(call: _Call) -> TestResult:
+    """A receive-only webhook integration has no endpoint of its own to call: the test checks that it
+    can verify what senders sign (its signing secret is there and signs a sample that verifies) and
+    tells where they send."""
+    started = time.monotonic()
+    secret = call.raw_secrets.get(configs.SIGNING_SECRET)
+    body = json.dumps(_sample_event(call.doc), separators=(",", ":")).encode()
+    message_id = f"msg_{uuid.uuid4().hex}"
+    verifies = secret is not None and _signature_verifies(secret, message_id, body)
+    url = f"{get_settings().webhook_public_base_url}/webhook_generic/{call.doc.team_id}/{call.doc.id}"
+    return TestResult(
+        success=verifies,
+        message=(
+            f"receive-only: senders POST Standard Webhooks signed with the signing secret to {url}"
+            if verifies
+            else "receive-only, but the signing secret is missing: rotate it to make a new one"
+        ),
+        status_code=None,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+
+
+def _signature_verifies(secret: str, message_id: str, body: bytes) -> bool:
+    signed = standard_webhooks.headers([secret], message_id, body)
+    return standard_webhooks.verify(
+        secret, message_id, signed["webhook-timestamp"], signed["webhook-signature"], body
+    )
 
 
 TESTERS: dict[IntegrationType, Callable[[_Call], TestResult]] = {

@@ -122,8 +122,11 @@ class GraphqlConfig(InputModel):
 
 
 class WebhookConfig(InputModel):
-    url: Url
-    events: Annotated[list[EventType], Field(min_length=1, max_length=100)]
+    """The seed's "receive events via webhooks": without `url` the integration only receives
+    (`webhook_generic`); with `url` and `events` it also sends those events there."""
+
+    url: Url | None = None
+    events: Subscriptions = Field(default_factory=list)
     # Incoming events `webhook_generic` accepts for this integration (signed with its signing secret).
     incoming_events: IncomingEvents = Field(default_factory=lambda: ["*"])
 

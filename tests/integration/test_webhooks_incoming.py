@@ -25,6 +25,7 @@ from google.cloud import firestore
 
 from functions import (
     integrations_create,
+    integrations_test,
     webhook_generic,
     webhook_hubspot,
     webhook_slack,
@@ -35,6 +36,7 @@ from shared.integrations import service as integration_service
 from shared.integrations.service import seal, unseal
 from shared.settings import reset_settings
 from shared.store import integrations as integration_store
+from shared.webhooks.fanout import subscribers
 from shared.webhooks.processing import process
 from tests.support.callables import call
 
@@ -1061,3 +1063,22 @@ def test_a_change_made_elsewhere_takes_effect_within_the_cache_bound(
         assert time.monotonic() < deadline, "the change did not take effect within the cache bound"
         number += 1
         time.sleep(0.1)
+
+
+# ------------------------------------------------------------------ receive-only webhook integrations
+
+
+def test_a_webhook_integration_without_url_only_receives(db: firestore.Client, team: str) -> None:
+    created = create_integration(team, "webhook", {"incomingEvents": ["ticket.created"]})
+    receiver = Sender("generic", team, created["id"], created["signingSecret"])
+
+    accepted = receiver.deliver("evt-receive-only")
+    tested = call(integrations_test, {"teamId": team, "integrationId": created["id"]}, uid="admin")
+
+    assert accepted.status == 200, accepted.body
+    assert "generic_evt-receive-only" in stored_events(db, team)
+    assert tested.result["success"] is True
+    assert f"/webhook_generic/{team}/{created['id']}" in tested.result["message"]
+    assert created["signingSecret"] not in json.dumps(tested.body)
+    # It subscribes to nothing: no event of the product is ever sent out for it.
+    assert [s for s in subscribers(team, "ticket.created") if s.integration_id == created["id"]] == []

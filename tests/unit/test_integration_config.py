@@ -93,6 +93,9 @@ GOOD_CONFIGS: list[tuple[IntegrationType, dict[str, Any], type]] = [
         {"url": "https://example.com/hooks/in", "events": ["ticket.created", "ticket.*", "*"]},
         WebhookConfig,
     ),
+    # Receive-only (the seed's "receive events via webhooks"): no url, no events.
+    (IntegrationType.WEBHOOK, {}, WebhookConfig),
+    (IntegrationType.WEBHOOK, {"incomingEvents": ["order.paid"]}, WebhookConfig),
 ]
 
 
