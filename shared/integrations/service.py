@@ -9,7 +9,7 @@ from typing import Any
 
 import pydantic
 
-from shared import errors, sealed, standard_webhooks
+from shared import errors, marketplace, sealed, standard_webhooks
 from shared.auth import Caller, require_admin, require_member
 from shared.cache import TtlCache
 from shared.integrations import config as configs
@@ -63,6 +63,7 @@ def to_public(doc: IntegrationDoc) -> IntegrationPublic:
         enabled=doc.enabled,
         status=doc.status,
         config=doc.config,
+        marketplace_id=doc.marketplace_id,
         created_at=doc.created_at,
         created_by=doc.created_by,
         updated_at=doc.updated_at,
@@ -76,6 +77,8 @@ def to_public(doc: IntegrationDoc) -> IntegrationPublic:
 
 def create_integration(caller: Caller, data: IntegrationCreate) -> IntegrationCreated:
     require_admin(caller, data.team_id)
+    if data.marketplace_id is not None:
+        _check_marketplace_entry(data.marketplace_id, data.type)
     config = configs.to_wire(configs.parse_config(data.type, data.config))
     public_config, secrets = configs.split_secrets(data.type, config)
     signing_secret = None
@@ -92,6 +95,7 @@ def create_integration(caller: Caller, data: IntegrationCreate) -> IntegrationCr
         description=data.description,
         enabled=data.enabled,
         config=public_config,
+        marketplace_id=data.marketplace_id,
         secret_fields=sorted(path for path in secrets if not path.startswith("_")),
         created_at=now,
         created_by=caller.uid,
@@ -100,6 +104,16 @@ def create_integration(caller: Caller, data: IntegrationCreate) -> IntegrationCr
     store.create(doc, seal(data.team_id, integration_id, secrets) if secrets else None)
     # The signing secret is answered here once; afterwards only its holder knows it.
     return IntegrationCreated(**to_public(doc).model_dump(), signing_secret=signing_secret)
+
+
+def _check_marketplace_entry(marketplace_id: str, integration_type: IntegrationType) -> None:
+    entry = next((item for item in marketplace.catalogue() if item.id == marketplace_id), None)
+    if entry is None:
+        raise errors.InvalidArgument("not an id of the marketplace catalogue", field="marketplaceId")
+    if entry.type is not integration_type:
+        raise errors.InvalidArgument(
+            f"the catalogue entry {marketplace_id} is of type {entry.type.value}", field="marketplaceId"
+        )
 
 
 def get_integration(caller: Caller, data: IntegrationRef) -> IntegrationPublic:

@@ -142,6 +142,9 @@ CONFIG_MODELS: dict[IntegrationType, type[InputModel]] = {
 }
 
 
+MarketplaceId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class IntegrationCreate(InputModel):
     """`config` is validated against the model of `type` (errors name `config.<field>`)."""
 
@@ -151,6 +154,9 @@ class IntegrationCreate(InputModel):
     description: Description | None = None
     enabled: bool = True
     config: dict[str, Any]
+    # The catalogue entry it was made from (an id of `marketplace_list`), kept for good: it tells the
+    # sync engine that a `rest` integration is HubSpot or Salesforce.
+    marketplace_id: MarketplaceId | None = None
 
 
 class IntegrationUpdate(InputModel):
@@ -206,6 +212,7 @@ class IntegrationDoc(StoredModel):
     status: IntegrationStatus = IntegrationStatus.ACTIVE
     # The configuration with every secret replaced by its mask; the secrets live in `secrets/`.
     config: dict[str, Any]
+    marketplace_id: str | None = None
     secret_fields: list[str] = Field(default_factory=list)
     created_at: datetime
     created_by: str
@@ -228,6 +235,7 @@ class IntegrationPublic(PublicModel):
     enabled: bool
     status: IntegrationStatus
     config: dict[str, Any]
+    marketplace_id: str | None = None
     created_at: datetime
     created_by: str
     updated_at: datetime

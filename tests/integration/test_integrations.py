@@ -343,3 +343,27 @@ def test_members_read_and_admins_write(db: firestore.Client, team: str) -> None:
         assert call(function, data, uid="stranger").error["status"] == "PERMISSION_DENIED"
     assert call(integrations_get, ref, uid="stranger").error["status"] == "PERMISSION_DENIED"
     assert all_documents(db) == before
+
+
+def test_an_integration_made_from_a_catalogue_entry_records_it(db: firestore.Client, team: str) -> None:
+    config = {"baseUrl": "https://api.hubapi.com", "auth": {"type": "bearer", "token": "pat-na1-token-value"}}
+    answer = call(
+        integrations_create,
+        {"teamId": team, "type": "rest", "name": "HubSpot", "config": config, "marketplaceId": "hubspot"},
+        uid="admin",
+    )
+
+    assert answer.status == 200, answer.body
+    assert answer.result["marketplaceId"] == "hubspot"
+    fetched = call(integrations_get, {"teamId": team, "integrationId": answer.result["id"]}, uid="member")
+    assert fetched.result["marketplaceId"] == "hubspot"
+    assert (
+        db.document(f"teams/{team}/integrations/{answer.result['id']}").get().get("marketplaceId")
+        == "hubspot"
+    )
+    assert (
+        create(team, "zapier", {"hookUrl": "https://hooks.zapier.com/hooks/catch/1/2/"}).result[
+            "marketplaceId"
+        ]
+        is None
+    )

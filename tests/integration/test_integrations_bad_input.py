@@ -122,6 +122,10 @@ CREATE_CASES = [
     ("snake_case field", {"team_id": "team-a"}, "team_id"),
     ("a status chosen by the caller", {"status": "active"}, "status"),
     ("a signing secret chosen by the caller", {"signingSecret": "whsec_mine"}, "signingSecret"),
+    ("marketplaceId not in the catalogue", {"marketplaceId": "myspace"}, "marketplaceId"),
+    ("marketplaceId of another type", {"marketplaceId": "hubspot"}, "marketplaceId"),
+    ("marketplaceId not a string", {"marketplaceId": 7}, "marketplaceId"),
+    ("empty marketplaceId", {"marketplaceId": ""}, "marketplaceId"),
     # Slack
     ("slack with neither webhookUrl nor oauthId", slack({}), "config.webhookUrl"),
     (

@@ -233,6 +233,7 @@ def test_the_generic_entries_are_there_by_name() -> None:
     assert names["REST API"] == IntegrationType.REST
     assert names["GraphQL API"] == IntegrationType.GRAPHQL
     assert names["Outgoing webhook"] == IntegrationType.WEBHOOK
+    assert names["Incoming webhook"] == IntegrationType.WEBHOOK
     assert names["Slack (OAuth app)"] == IntegrationType.SLACK
     assert names["Custom OAuth 2.0 provider"] == IntegrationType.REST
 
