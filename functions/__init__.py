@@ -1,51 +1,19 @@
-"""The registry of deployed functions: every module here is one function, named like its file."""
+"""The registry of deployed functions: every module here is one function, named like its file.
+
+A function's module is imported when the function is first asked for (PEP 562 `__getattr__`), so the
+cold start of one deployed function imports that function's code and what it uses, not every
+function's (bench/cold_start.py). functions-framework finds its target with `getattr`; the SDK's
+manifest discovery lists them all with `dir()` and loads each.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
 
 import shared.runtime  # noqa: F401  (global options and secrets before any decorator runs)
-from functions.api_keys_create import api_keys_create
-from functions.api_keys_delete import api_keys_delete
-from functions.api_keys_get import api_keys_get
-from functions.api_keys_list import api_keys_list
-from functions.api_keys_update import api_keys_update
-from functions.api_keys_validate import api_keys_validate
-from functions.deliveries_list import deliveries_list
-from functions.deliveries_retry import deliveries_retry
-from functions.event_subscriptions_create import event_subscriptions_create
-from functions.event_subscriptions_delete import event_subscriptions_delete
-from functions.event_subscriptions_list import event_subscriptions_list
-from functions.integrations_create import integrations_create
-from functions.integrations_delete import integrations_delete
-from functions.integrations_get import integrations_get
-from functions.integrations_list import integrations_list
-from functions.integrations_rotate_secret import integrations_rotate_secret
-from functions.integrations_test import integrations_test
-from functions.integrations_update import integrations_update
-from functions.job_refresh_tokens import job_refresh_tokens
-from functions.marketplace_list import marketplace_list
-from functions.oauth_callback import oauth_callback
-from functions.oauth_providers_list import oauth_providers_list
-from functions.oauth_providers_set import oauth_providers_set
-from functions.oauth_start import oauth_start
-from functions.oauth_tokens_get import oauth_tokens_get
-from functions.oauth_tokens_refresh import oauth_tokens_refresh
-from functions.oauth_tokens_revoke import oauth_tokens_revoke
-from functions.oauth_tokens_store import oauth_tokens_store
-from functions.on_contact_written import on_contact_written
-from functions.on_event_created import on_event_created
-from functions.on_integration_deleted import on_integration_deleted
-from functions.on_ticket_comment_created import on_ticket_comment_created
-from functions.on_ticket_written import on_ticket_written
-from functions.on_webhook_event_created import on_webhook_event_created
-from functions.request_logs_create import request_logs_create
-from functions.request_logs_list import request_logs_list
-from functions.taskDeliverEvent import taskDeliverEvent
-from functions.taskRefreshToken import taskRefreshToken
-from functions.webhook_generic import webhook_generic
-from functions.webhook_hubspot import webhook_hubspot
-from functions.webhook_slack import webhook_slack
-from functions.webhook_zapier import webhook_zapier
-from functions.webhook_zapier_samples import webhook_zapier_samples
-from functions.webhook_zapier_subscribe import webhook_zapier_subscribe
-from functions.webhook_zapier_unsubscribe import webhook_zapier_unsubscribe
 
 __all__ = [
     "api_keys_create",
@@ -94,3 +62,32 @@ __all__ = [
     "webhook_zapier_subscribe",
     "webhook_zapier_unsubscribe",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # Importing the submodule binds the package attribute; _Registry turns it into the function.
+    importlib.import_module(f"{__name__}.{name}")
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Registry(types.ModuleType):
+    """The package's attribute for a function is the function, never the module of the same name.
+
+    Python's import system sets `functions.<name>` to the submodule once it is loaded (whoever imports
+    it first, this registry or a test importing the module directly); the eager registry used to
+    rebind it to the function with `from functions.<name> import <name>`, and this does the same.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in __all__ and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Registry

@@ -16,12 +16,11 @@ from shared.models.marketplace import MarketplaceItem, MarketplaceList, Marketpl
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.json")
 
-_ITEMS = TypeAdapter(list[MarketplaceItem])
-
 
 def load_catalogue(path: Path) -> tuple[MarketplaceItem, ...]:
     """Every entry of a catalogue file, validated, ids unique, sorted by name."""
-    items = _ITEMS.validate_json(path.read_bytes())
+    # Built here, not at import: only the functions that read the catalogue pay for it.
+    items = TypeAdapter(list[MarketplaceItem]).validate_json(path.read_bytes())
     seen: set[str] = set()
     for item in items:
         if item.id in seen:

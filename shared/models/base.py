@@ -46,6 +46,7 @@ class InputModel(BaseModel):
 
     model_config = ConfigDict(
         alias_generator=to_camel,
+        defer_build=True,
         validate_by_alias=True,
         validate_by_name=False,
         serialize_by_alias=True,
@@ -61,6 +62,7 @@ class StoredModel(BaseModel):
 
     model_config = ConfigDict(
         alias_generator=to_camel,
+        defer_build=True,
         validate_by_alias=True,
         validate_by_name=True,
         serialize_by_alias=True,
@@ -77,6 +79,7 @@ class PublicModel(BaseModel):
 
     model_config = ConfigDict(
         alias_generator=to_camel,
+        defer_build=True,
         validate_by_alias=True,
         validate_by_name=True,
         serialize_by_alias=True,

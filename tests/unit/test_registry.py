@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def test_each_export_is_the_function_defined_in_its_file(name: str) -> None:
 
 
 def test_main_re_exports_exactly_the_registry() -> None:
-    public = {name for name in vars(main) if not name.startswith("_")}
+    public = {name for name in dir(main) if not name.startswith("_")}
 
     assert main.__all__ == functions.__all__
     assert public == set(functions.__all__)
@@ -123,3 +124,28 @@ def test_each_module_documents_its_contract(name: str) -> None:
 def test_the_manifest_trigger_is_the_documented_one(manifest: dict[str, Any]) -> None:
     for name, endpoint in manifest["endpoints"].items():
         assert TRIGGER_KEYS[documented_trigger(name)] in endpoint, name
+
+
+def test_a_cold_start_imports_only_the_function_it_serves() -> None:
+    """functions-framework imports main.py and asks for its target: one function's module is loaded."""
+    code = (
+        "import sys, main; main.api_keys_validate; "
+        "print(sorted(m for m in sys.modules if m.startswith('functions.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    assert loaded == "['functions.api_keys_validate']"
+
+
+def test_a_function_module_imported_directly_leaves_the_function_in_the_registry() -> None:
+    code = (
+        "from functions.api_keys_get import api_keys_get; import functions; "
+        "print(functions.api_keys_get is api_keys_get)"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert answer.stdout.strip() == "True"
