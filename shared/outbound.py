@@ -65,14 +65,25 @@ SECRET_QUERY_PARAMETERS = frozenset(
     }
 )
 
-# Cloud metadata services: refused even when private networks are allowed.
+# Cloud metadata services: refused even when private networks are allowed. AWS, GCP and Azure (IPv4),
+# AWS ECS task metadata, AWS IPv6, Google Cloud IPv6, Oracle Cloud, Alibaba Cloud.
 METADATA_ADDRESSES = frozenset(
     {
         ipaddress.ip_address("169.254.169.254"),
         ipaddress.ip_address("169.254.170.2"),
         ipaddress.ip_address("fd00:ec2::254"),
+        ipaddress.ip_address("fd20:ce::254"),
+        ipaddress.ip_address("192.0.0.192"),
+        ipaddress.ip_address("100.100.100.200"),
     }
 )
+# Not globally routable, whatever `ipaddress` says of them: IANA's special-purpose 192.0.0.0/24 (Python
+# counts parts of it as global).
+NOT_GLOBAL_NETWORKS = (ipaddress.ip_network("192.0.0.0/24"),)
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 (well-known and local-use
+# prefixes) and the deprecated IPv4-compatible addresses.
+NAT64_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 Resolver = Callable[[str, int], list[str]]
 # Why an address may not be reached, or None when it may.
@@ -146,11 +157,20 @@ class OutboundResponse:
 # ---------------------------------------------------------------- the address policy (SSRF guard)
 
 
-def address_refusal(address: str, allow_private_networks: bool) -> str | None:
-    """Why an IP address may not be reached, or None when it may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo client, NAT64, compatible)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in network for network in NAT64_NETWORKS) or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private_networks: bool) -> str | None:
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if allow_private_networks:
@@ -163,9 +183,26 @@ def address_refusal(address: str, allow_private_networks: bool) -> str | None:
         return "a multicast address"
     if ip.is_unspecified:
         return "an unspecified address"
-    if ip.is_private or ip.is_reserved or not ip.is_global:
+    if ip.is_private or ip.is_reserved or not ip.is_global or any(ip in net for net in NOT_GLOBAL_NETWORKS):
         return "a private or reserved address"
     return None
+
+
+def address_refusal(address: str, allow_private_networks: bool) -> str | None:
+    """Why an IP address may not be reached, or None when it may.
+
+    An IPv6 address that carries an IPv4 one (6to4, Teredo, NAT64, mapped) is judged by both: a relay
+    would deliver it to the embedded address, so `2002:a9fe:a9fe::` is the metadata service.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    embedded = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if embedded is not None:
+        reason = _refusal(embedded, allow_private_networks)
+        if reason is not None:
+            return reason
+        if ip.ipv4_mapped is not None:
+            return None  # a mapped address is the IPv4 address itself
+    return _refusal(ip, allow_private_networks)
 
 
 def system_resolver(host: str, port: int) -> list[str]:

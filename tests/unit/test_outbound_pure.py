@@ -69,6 +69,16 @@ METADATA = "a cloud metadata address"
         ("::ffff:127.0.0.1", LOOPBACK),
         ("::ffff:10.0.0.1", PRIVATE),
         ("::ffff:169.254.1.1", LINK_LOCAL),
+        # IPv6 that carries IPv4: judged by the embedded address (a relay delivers it there).
+        ("2002:7f00:1::", LOOPBACK),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::1", PRIVATE),  # 6to4 of 10.0.0.1
+        ("2002:c0a8:101::", PRIVATE),  # 6to4 of 192.168.1.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", PRIVATE),  # Teredo, client 10.0.0.1 (obfuscated)
+        ("64:ff9b::7f00:1", LOOPBACK),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a00:1", PRIVATE),  # NAT64 of 10.0.0.1
+        ("64:ff9b:1::a00:1", PRIVATE),  # local-use NAT64 of 10.0.0.1
+        ("::7f00:1", LOOPBACK),  # IPv4-compatible 127.0.0.1
+        ("192.0.0.8", PRIVATE),  # IANA special purpose, which Python calls global in part
     ],
 )
 def test_non_public_addresses_are_refused_with_their_reason(address: str, reason: str) -> None:
@@ -84,7 +94,19 @@ def test_allowing_private_networks_lets_loopback_and_private_addresses_through(a
 
 @pytest.mark.parametrize("allow_private_networks", [False, True])
 @pytest.mark.parametrize(
-    "address", ["169.254.169.254", "fd00:ec2::254", "169.254.170.2", "::ffff:169.254.169.254"]
+    "address",
+    [
+        "169.254.169.254",
+        "fd00:ec2::254",
+        "169.254.170.2",
+        "::ffff:169.254.169.254",
+        "fd20:ce::254",  # Google Cloud's IPv6 metadata
+        "192.0.0.192",  # Oracle Cloud
+        "100.100.100.200",  # Alibaba Cloud
+        "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:5601:5601",  # Teredo, client 169.254.169.254 (obfuscated)
+    ],
 )
 def test_cloud_metadata_addresses_are_refused_even_when_private_networks_are_allowed(
     address: str, allow_private_networks: bool
@@ -94,7 +116,8 @@ def test_cloud_metadata_addresses_are_refused_even_when_private_networks_are_all
 
 @pytest.mark.parametrize("allow_private_networks", [False, True])
 @pytest.mark.parametrize(
-    "address", ["8.8.8.8", "93.184.216.34", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+    "address",
+    ["8.8.8.8", "93.184.216.34", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::"],
 )
 def test_public_addresses_are_allowed(address: str, allow_private_networks: bool) -> None:
     assert address_refusal(address, allow_private_networks) is None
