@@ -117,9 +117,15 @@ def decrypt(envelope: str, *, associated_data: str = "") -> str:
     return plaintext.decode()
 
 
-def mask(secret: str, *, keep_prefix: str = "", visible: int = 4) -> str:
-    """`jk_live_` + first and last `visible` characters of the rest: `jk_live_AbCd…WxYz`."""
-    body = secret[len(keep_prefix) :] if keep_prefix and secret.startswith(keep_prefix) else secret
-    if len(body) <= visible * 2:
-        return keep_prefix + "…"
-    return f"{keep_prefix}{body[:visible]}…{body[-visible:]}"
+# A secret shorter than this shows nothing at all; a longer one at most its last 4 characters.
+MASK_MIN_LENGTH = 16
+MASK_VISIBLE = 4
+
+
+def mask(secret: str) -> str:
+    """What an answer shows of a secret (API keys excepted: they keep the seed's first 4 and last 4 of
+    44 random characters): `…WxYz`, or `…` alone when the secret is shorter than 16 characters. Showing
+    both ends of a 9-character password would show 89 % of it."""
+    if len(secret) < MASK_MIN_LENGTH:
+        return "…"
+    return "…" + secret[-MASK_VISIBLE:]

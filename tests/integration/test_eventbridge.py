@@ -115,7 +115,7 @@ def test_create_seals_the_credentials_and_answers_none_of_them(db: firestore.Cli
     assert (created["region"], created["eventBusName"], created["source"]) == (REGION, BUS, SOURCE)
     assert created["events"] == ["ticket.*"]
     assert created["enabled"] is True
-    assert created["targetHint"] == f"{BUS} in {REGION} as AKIA…MPLE"
+    assert created["targetHint"] == f"{BUS} in {REGION} as …MPLE"
     assert "secretAccessKey" not in created
     assert "accessKeyId" not in created
     assert SECRET_ACCESS_KEY not in json.dumps(answer.body)

@@ -7,6 +7,8 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import crypto
 from shared.errors import FailedPrecondition, Internal, to_wire
@@ -258,17 +260,19 @@ def test_parse_keyring_messages_do_not_echo_the_key() -> None:
 # --- masking --------------------------------------------------------------------------------------
 
 
-def test_mask_keeps_the_prefix_and_four_characters_at_each_end() -> None:
-    key = "jk_live_AbCdEFGHJKLMNPWxYz"
-
-    assert crypto.mask(key, keep_prefix="jk_live_") == "jk_live_AbCd…WxYz"
-
-
-def test_mask_without_prefix_shows_the_ends_of_the_whole_secret() -> None:
-    assert crypto.mask("0123456789abcdef") == "0123…cdef"
-    assert crypto.mask("0123456789abcdef", visible=2) == "01…ef"
+def test_mask_shows_at_most_the_last_four_characters() -> None:
+    assert crypto.mask("0123456789abcdef") == "…cdef"
+    assert crypto.mask("ya29.a0AfH6SMBx-long-access-token-Qz9x") == "…Qz9x"
 
 
-def test_mask_hides_a_secret_too_short_to_show_any_of_it() -> None:
-    assert crypto.mask("jk_live_12345678", keep_prefix="jk_live_") == "jk_live_…"
-    assert crypto.mask("short") == "…"
+@pytest.mark.parametrize("secret", ["", "short", "hunter2!!", "fifteen-chars!!"])
+def test_mask_hides_a_secret_shorter_than_sixteen_characters_entirely(secret: str) -> None:
+    assert crypto.mask(secret) == "…"
+
+
+@given(st.text(min_size=0, max_size=200))
+def test_a_mask_never_reveals_more_than_a_quarter_of_any_secret(secret: str) -> None:
+    shown = crypto.mask(secret).removeprefix("…")
+
+    assert len(shown) * 4 <= len(secret)
+    assert secret.endswith(shown)

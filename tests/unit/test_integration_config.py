@@ -388,7 +388,7 @@ def test_split_secrets_leaves_its_input_alone() -> None:
     assert config["auth"]["token"] == TOKEN
 
 
-def test_masks_show_a_url_s_host_and_a_token_s_ends_only() -> None:
+def test_masks_show_a_url_s_host_and_at_most_a_token_s_last_four() -> None:
     config = {"webhookUrl": SLACK_HOOK}
     public, _ = split_secrets(IntegrationType.SLACK, config)
     rest_public, _ = split_secrets(
@@ -397,7 +397,19 @@ def test_masks_show_a_url_s_host_and_a_token_s_ends_only() -> None:
     )
 
     assert public["webhookUrl"] == "https://hooks.slack.com/…"
-    assert rest_public["auth"]["token"] == f"{TOKEN[:4]}…{TOKEN[-4:]}"
+    assert rest_public["auth"]["token"] == f"…{TOKEN[-4:]}"
+
+
+def test_a_short_password_shows_nothing_of_itself() -> None:
+    public, _ = split_secrets(
+        IntegrationType.REST,
+        {
+            "baseUrl": "https://api.example.com",
+            "auth": {"type": "basic", "username": "u", "password": "hunter2!x"},
+        },
+    )
+
+    assert public["auth"]["password"] == "…"
 
 
 @pytest.mark.parametrize("length", [1, 3, 4, 8, 9, 12, 40])
