@@ -18,7 +18,7 @@ import pydantic
 from firebase_functions import https_fn
 from flask import Request, Response
 
-from shared import errors, log
+from shared import errors, json_input, log
 from shared.auth import Caller, caller_from
 from shared.models.base import InputModel, PublicModel
 
@@ -92,25 +92,30 @@ def serve_public(
     return _run(request, lambda: handler(parse(model, request.data)))
 
 
-def _malformed_body_response() -> Response:
-    body = {"error": errors.to_wire(errors.InvalidArgument('the body must be JSON: {"data": ...}'))}
+def _malformed_body_response(reason: str = 'the body must be JSON: {"data": ...}') -> Response:
+    body = {"error": errors.to_wire(errors.InvalidArgument(reason, field="data"))}
     return Response(json.dumps(body), status=400, mimetype="application/json")
 
 
 def rejects_malformed_json(function: FunctionT) -> FunctionT:
-    """Answer an unparseable body with 400 invalid-argument, as the callable protocol says.
+    """Answer an unparseable or too deeply nested body with 400 invalid-argument, as the callable
+    protocol says.
 
     firebase-functions 0.6.0 answers a body that is not JSON (or a JSON string) with 500 INTERNAL
-    (local-stack.md). This wrapper sits outside the SDK decorator; `functools.wraps` carries the SDK's
-    endpoint attribute over, so the deploy manifest is unchanged.
+    (local-stack.md), and JSON nested about 1,000 deep with an HTML 500 (a RecursionError). This
+    wrapper sits outside the SDK decorator; `functools.wraps` carries the SDK's endpoint attribute
+    over, so the deploy manifest is unchanged.
     """
 
     @functools.wraps(function)
     def guarded(request: Request) -> Any:
         if request.method == "POST" and request.mimetype == "application/json":
             try:
-                body = json.loads(request.get_data(cache=True) or b"null")
-            except ValueError:
+                # One level more than data's limit: the envelope {"data": ...} is a level of its own.
+                body = json_input.loads(request.get_data(cache=True) or b"null", json_input.MAX_DEPTH + 1)
+            except json_input.TooDeep:
+                return _malformed_body_response(f"data nests more than {json_input.MAX_DEPTH} levels")
+            except json_input.UnusableJson:
                 return _malformed_body_response()
             if not isinstance(body, dict):
                 return _malformed_body_response()

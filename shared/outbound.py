@@ -195,13 +195,13 @@ def address_refusal(address: str, allow_private_networks: bool) -> str | None:
     would deliver it to the embedded address, so `2002:a9fe:a9fe::` is the metadata service.
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    embedded = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
-    if embedded is not None:
-        reason = _refusal(embedded, allow_private_networks)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _refusal(ip.ipv4_mapped, allow_private_networks)  # it is the IPv4 address itself
+        embedded = embedded_ipv4(ip)
+        reason = None if embedded is None else _refusal(embedded, allow_private_networks)
         if reason is not None:
             return reason
-        if ip.ipv4_mapped is not None:
-            return None  # a mapped address is the IPv4 address itself
     return _refusal(ip, allow_private_networks)
 
 

@@ -59,6 +59,9 @@ def translated_errors() -> Iterator[None]:
         raise errors.AlreadyExists("already exists") from error
     except (google_errors.Aborted, google_errors.Conflict) as error:
         raise errors.Aborted("the write conflicted with another one; try again") from error
+    except google_errors.InvalidArgument as error:
+        # Validation at the edge should have refused it (ids, depth, sizes); never a 500 if it did not.
+        raise errors.InvalidArgument("the database refused the value") from error
     except google_errors.FailedPrecondition as error:
         raise errors.FailedPrecondition("the database refused the operation") from error
     except (google_errors.ServiceUnavailable, google_errors.DeadlineExceeded) as error:

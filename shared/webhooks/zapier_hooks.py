@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pydantic
 from flask import Request, Response
 
-from shared import errors, log, sealed
+from shared import errors, json_input, log, sealed
 from shared.api_keys.validation import validate_key
 from shared.callables import parse
 from shared.https import error_response, json_response
@@ -70,9 +70,9 @@ def _team_of_key(request: Request, scope: ApiKeyScope) -> str:
 
 def _body(request: Request) -> Any:
     try:
-        return json.loads(request.get_data() or b"{}")
-    except ValueError:
-        raise errors.InvalidArgument("the body must be JSON", field="body") from None
+        return json_input.loads(request.get_data() or b"{}")
+    except json_input.UnusableJson as error:
+        raise errors.InvalidArgument(str(error), field="body") from None
 
 
 def subscribe(request: Request) -> Response:

@@ -119,3 +119,20 @@ def test_a_signed_out_caller_is_unauthenticated_and_learns_nothing(
     assert answer.error["status"] == "UNAUTHENTICATED"
     assert "details" not in answer.error
     assert all_documents(db) == before
+
+
+@pytest.mark.parametrize("function", CALLABLES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("depth", [17, 1_000, 100_000])
+def test_deeply_nested_json_is_refused_not_a_500(
+    db: firestore.Client, team: str, function: Any, depth: int
+) -> None:
+    nested = "[" * depth + "]" * depth
+    before = all_documents(db)
+
+    answer = call_raw(function, f'{{"data": {{"teamId": "{team}", "x": {nested}}}}}', uid="owner")
+
+    assert answer.status == 400
+    assert answer.error["status"] == "INVALID_ARGUMENT"
+    assert answer.error["details"]["field"] == "data"
+    assert "16 levels" in answer.error["message"]
+    assert all_documents(db) == before
