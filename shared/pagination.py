@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from shared import errors
-from shared.models.base import Page, PublicModel
+from shared.models.base import Page, PublicModel, is_usable_document_id
 
 DocT = TypeVar("DocT")
 PublicT = TypeVar("PublicT", bound=PublicModel)
@@ -27,7 +27,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         position = json.loads(raw)
         moment = datetime.fromisoformat(position["at"])
         document_id = position["id"]
-        if not isinstance(document_id, str) or moment.tzinfo is None:
+        # A forged cursor must not reach Firestore with an id it refuses (`..`, `__x__`).
+        if not isinstance(document_id, str) or not is_usable_document_id(document_id):
+            raise ValueError("bad cursor")
+        if moment.tzinfo is None:
             raise ValueError("bad cursor")
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise errors.InvalidArgument("cursor is not one this function gave out", field="cursor") from None

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -33,8 +34,29 @@ def _iso_text_only(value: object) -> object:
 # would refuse the string form, so timestamps alone are validated in lax mode, text only.
 Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_text_only)]
 
-# Firestore document ids we generate or accept from callers: no slashes, no dots-only ids, bounded.
-DocumentId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+# Firestore document ids we generate or accept from callers: letters, digits, `_` and `-` (no slashes,
+# no dots, so never `.` or `..`), bounded, and never `__...__`, which Firestore reserves.
+def _not_reserved(document_id: str) -> str:
+    if not is_usable_document_id(document_id):
+        raise ValueError("ids of the form __...__ are reserved")
+    return document_id
+
+
+DocumentId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
+    AfterValidator(_not_reserved),
+]
+
+
+def is_usable_document_id(document_id: str) -> bool:
+    """Whether Firestore takes this as a document id (its own rules, broader than DocumentId's)."""
+    return (
+        0 < len(document_id.encode()) <= 1500
+        and "/" not in document_id
+        and document_id not in {".", ".."}
+        and not (document_id.startswith("__") and document_id.endswith("__"))
+    )
 TeamId = DocumentId
 
 # Cursor tokens are opaque to callers; bounded so a huge one is refused before it is decoded.

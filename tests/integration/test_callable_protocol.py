@@ -4,13 +4,16 @@ answer a signed-out caller. Nothing is written in any of these cases."""
 
 from __future__ import annotations
 
+import base64
 import inspect
+import json
 import re
 import sys
 from typing import Any
 
 import pytest
 from google.cloud import firestore
+from pydantic.alias_generators import to_camel
 
 import functions
 from shared.callables import takes_no_argument
@@ -136,3 +139,46 @@ def test_deeply_nested_json_is_refused_not_a_500(
     assert answer.error["details"]["field"] == "data"
     assert "16 levels" in answer.error["message"]
     assert all_documents(db) == before
+
+
+TEAM_CALLABLES = [f for f in CALLABLES if "team_id" in input_model(f).model_fields]
+
+
+@pytest.mark.parametrize("function", TEAM_CALLABLES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("team_id", ["__x__", ".", "..", "__.__"])
+def test_ids_firestore_refuses_are_invalid_argument_naming_the_field(
+    db: firestore.Client, team: str, function: Any, team_id: str
+) -> None:
+    before = all_documents(db)
+
+    answer = call(function, {"teamId": team_id}, uid="owner")
+
+    assert answer.status == 400
+    assert "teamId" in [problem["field"] for problem in answer.error["details"]["errors"]]
+    assert all_documents(db) == before
+
+
+LIST_CALLABLES = [f for f in TEAM_CALLABLES if "cursor" in input_model(f).model_fields]
+
+
+def forged_cursor(document_id: str) -> str:
+    raw = json.dumps({"at": "2030-01-01T00:00:00+00:00", "id": document_id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("function", LIST_CALLABLES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("document_id", ["..", "__x__"])
+def test_a_forged_cursor_holding_a_refused_id_is_invalid_argument(
+    team: str, function: Any, document_id: str
+) -> None:
+    required = {
+        name: "some-id"
+        for name, field in input_model(function).model_fields.items()
+        if field.is_required() and name != "team_id"
+    }
+    data = {"teamId": team, **{to_camel(name): value for name, value in required.items()}}
+
+    answer = call(function, {**data, "cursor": forged_cursor(document_id)}, uid="owner")
+
+    assert answer.status == 400, answer.body
+    assert answer.error["details"]["field"] == "cursor"

@@ -65,6 +65,13 @@ BAD_CURSORS = [
     ("timestamp not a date", token({"at": "yesterday", "id": "key-1"})),
     ("naive timestamp", token({"at": "2030-01-01T00:00:00", "id": "key-1"})),
     ("date only", token({"at": "2030-01-01", "id": "key-1"})),
+    # Ids Firestore refuses: a forged cursor must not turn into its error (a 500).
+    ("id ..", token({"at": "2030-01-01T00:00:00+00:00", "id": ".."})),
+    ("id .", token({"at": "2030-01-01T00:00:00+00:00", "id": "."})),
+    ("id __x__", token({"at": "2030-01-01T00:00:00+00:00", "id": "__x__"})),
+    ("id with a slash", token({"at": "2030-01-01T00:00:00+00:00", "id": "a/b"})),
+    ("empty id", token({"at": "2030-01-01T00:00:00+00:00", "id": ""})),
+    ("id over 1,500 bytes", token({"at": "2030-01-01T00:00:00+00:00", "id": "k" * 1501})),
 ]
 
 
