@@ -15,10 +15,11 @@ from typing import Any
 
 from firebase_functions import https_fn, options, tasks_fn
 
-from shared.tasks import run_task
+from shared.tasks import acknowledges_unusable_payloads, run_task
 from shared.webhooks.tasks import DeliveryTask, run_delivery
 
 
+@acknowledges_unusable_payloads
 @tasks_fn.on_task_dispatched(
     retry_config=options.RetryConfig(max_attempts=3, min_backoff_seconds=10),
     rate_limits=options.RateLimits(max_concurrent_dispatches=100),

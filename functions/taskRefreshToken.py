@@ -15,9 +15,10 @@ from typing import Any
 from firebase_functions import https_fn, options, tasks_fn
 
 from shared.oauth.scheduler import RefreshTask, run_refresh
-from shared.tasks import run_task
+from shared.tasks import acknowledges_unusable_payloads, run_task
 
 
+@acknowledges_unusable_payloads
 @tasks_fn.on_task_dispatched(
     retry_config=options.RetryConfig(max_attempts=5, min_backoff_seconds=30, max_backoff_seconds=600),
     rate_limits=options.RateLimits(max_concurrent_dispatches=20),

@@ -7,7 +7,9 @@ failure no retry can fix, which is logged).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -15,13 +17,15 @@ from typing import Any, TypeVar
 from firebase_admin import exceptions as admin_errors
 from firebase_admin import functions as admin_functions
 from firebase_functions import https_fn
+from flask import Request, Response
 
-from shared import errors, log
+from shared import errors, json_input, log
 from shared.callables import parse
 from shared.models.base import InputModel
 
 REGION = "us-central1"
 InputT = TypeVar("InputT", bound=InputModel)
+FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
 
 # Failures a later attempt may not meet: the task is retried. Anything else is final.
 RETRYABLE = (errors.Unavailable, errors.Aborted, errors.ResourceExhausted, errors.Internal)
@@ -49,6 +53,34 @@ def enqueue(
         if not (os.environ.get("CLOUD_TASKS_EMULATOR_HOST") and "resource name" in str(error)):
             raise
     return True
+
+
+def _acknowledged(reason: str) -> Response:
+    log.error("task payload unusable; acknowledged so it is not retried", reason=reason)
+    return Response(json.dumps({"result": None}), status=200, mimetype="application/json")
+
+
+def acknowledges_unusable_payloads(function: FunctionT) -> FunctionT:
+    """Answer 200 to a task whose body no retry can make usable, after logging it.
+
+    Cloud Tasks retries every answer that is not 2xx; the SDK answers a body that is not JSON with 500
+    and one without `data` with 400, so such a task would be retried until its attempts run out. A
+    payload that parses but fails validation is acknowledged by `run_task` the same way. Sits outside the
+    SDK decorator, like `rejects_malformed_json` for callables.
+    """
+
+    @functools.wraps(function)
+    def guarded(request: Request) -> Any:
+        if request.method == "POST":
+            try:
+                body = json_input.loads(request.get_data(cache=True) or b"null")
+            except json_input.UnusableJson as error:
+                return _acknowledged(str(error))
+            if not isinstance(body, dict) or "data" not in body or set(body) - {"data"}:
+                return _acknowledged('the body is not {"data": ...}')
+        return function(request)
+
+    return guarded  # type: ignore[return-value]
 
 
 def run_task(

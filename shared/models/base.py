@@ -34,6 +34,7 @@ def _iso_text_only(value: object) -> object:
 # would refuse the string form, so timestamps alone are validated in lax mode, text only.
 Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_text_only)]
 
+
 # Firestore document ids we generate or accept from callers: letters, digits, `_` and `-` (no slashes,
 # no dots, so never `.` or `..`), bounded, and never `__...__`, which Firestore reserves.
 def _not_reserved(document_id: str) -> str:
@@ -57,6 +58,8 @@ def is_usable_document_id(document_id: str) -> bool:
         and document_id not in {".", ".."}
         and not (document_id.startswith("__") and document_id.endswith("__"))
     )
+
+
 TeamId = DocumentId
 
 # Cursor tokens are opaque to callers; bounded so a huge one is refused before it is decoded.
