@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -46,15 +47,26 @@ class WebhookEventDoc(StoredModel):
     integration_id: str
     event_type: str
     provider_event_id: str
-    # The parsed JSON (or Slack form), or a summary when it was too large or deep to store as is.
-    payload: dict[str, Any]
+    # The event's JSON text (the body as received when it is one event; a Slack form as JSON), or None
+    # when it was too large to keep; then only its size and hash remain.
+    payload_json: str | None = None
     payload_truncated: bool = False
+    payload_bytes: int = 0
+    payload_sha256: str | None = None
     received_at: datetime
     status: WebhookEventStatus = WebhookEventStatus.RECEIVED
     processed_at: datetime | None = None
     failure_reason: str | None = None
     # A TTL policy deletes the event after this moment (firestore.indexes.json); ids are kept 7 days.
     expire_at: datetime
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The event's JSON object ({} when it was not kept)."""
+        if self.payload_json is None:
+            return {}
+        value = json.loads(self.payload_json)
+        return value if isinstance(value, dict) else {}
 
 
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -61,14 +61,12 @@ TOLERANCE_SECONDS = 5 * 60
 RETENTION = timedelta(days=7)
 # Stored payloads stay well inside Firestore's 1 MiB document and 20 levels of nesting.
 MAX_PAYLOAD_BYTES = 256 * 1024
-MAX_PAYLOAD_DEPTH = 16
 MAX_BATCH_EVENTS = 1000
 MAX_FORM_FIELDS = 200
 # Longer provider ids, or ids with other characters, are shortened and suffixed with a hash.
 MAX_ID_LENGTH = 100
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -147,6 +145,12 @@ class IncomingEvent:
     provider_event_id: str
     event_type: str
     payload: dict[str, Any]
+    # The event's JSON as it arrived, when the body is one event (stored as text, never as a Firestore
+    # map: arrays in arrays, 1,500-byte field names or odd numbers must not stop an event being stored).
+    raw_json: str | None = None
+
+    def stored_text(self) -> str:
+        return self.raw_json if self.raw_json is not None else json.dumps(self.payload, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -476,6 +480,11 @@ def _body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def _raw_text(delivery: Delivery) -> str:
+    # The body parsed as JSON already, so it is valid UTF-8.
+    return delivery.body.decode("utf-8")
+
+
 def _parse_slack(delivery: Delivery) -> Parsed:
     """Events API JSON (`event_id`), slash commands (a form, `trigger_id`), interactivity (a form
     whose `payload` is JSON)."""
@@ -511,20 +520,20 @@ def _parse_slack(delivery: Delivery) -> Parsed:
     if body_type == "event_callback" and isinstance(event, dict):
         event_type = _text(event.get("type")) or UNKNOWN_TYPE
     provider_id = _text(body.get("event_id")) or _body_hash(delivery.body)
-    return Parsed([IncomingEvent(provider_id, event_type, body)])
+    return Parsed([IncomingEvent(provider_id, event_type, body, _raw_text(delivery))])
 
 
 def _parse_standard(delivery: Delivery) -> Parsed:
     body = _json_object(delivery.body)
     event_type = _text(body.get("type")) or UNKNOWN_TYPE
-    return Parsed([IncomingEvent(delivery.headers["webhook-id"], event_type, body)])
+    return Parsed([IncomingEvent(delivery.headers["webhook-id"], event_type, body, _raw_text(delivery))])
 
 
 def _parse_zapier(delivery: Delivery) -> Parsed:
     body = _json_object(delivery.body)
     event_type = _text(body.get("action")) or _text(body.get("event")) or UNKNOWN_TYPE
     provider_id = _text(body.get("id")) or _body_hash(delivery.body)
-    return Parsed([IncomingEvent(provider_id, event_type, body)])
+    return Parsed([IncomingEvent(provider_id, event_type, body, _raw_text(delivery))])
 
 
 def _parse_hubspot(delivery: Delivery) -> Parsed:
@@ -566,40 +575,10 @@ def event_document_id(source: Source, provider_event_id: str) -> str:
     return f"{source.value}_{cleaned}-{digest}"
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _storable(value: Any, depth: int) -> Any:
-    """The value as Firestore takes it: integers beyond 64 bits as text, levels past the limit as
-    JSON text, reserved or empty map keys escaped."""
-    if isinstance(value, dict):
-        if depth >= MAX_PAYLOAD_DEPTH:
-            return json.dumps(value)
-        stored = {}
-        for key, item in value.items():
-            name = str(key)
-            if not name or (name.startswith("__") and name.endswith("__")):
-                name = f"~{name}"  # Firestore refuses empty names and reserves `__...__`
-            stored[name] = _storable(item, depth + 1)
-        return stored
-    if isinstance(value, list):
-        if depth >= MAX_PAYLOAD_DEPTH:
-            return json.dumps(value)
-        return [_storable(item, depth + 1) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
-        return str(value)
-    return value
-
-
-def bounded_payload(payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """(what to store, whether it is only a summary): payloads past the size limit are summarised."""
-    stored: dict[str, Any] = _storable(payload, 0)
-    encoded = json.dumps(stored, separators=(",", ":"), default=str).encode()
-    if len(encoded) <= MAX_PAYLOAD_BYTES:
-        return stored, False
-    summary = {"sizeBytes": len(encoded), "sha256": hashlib.sha256(encoded).hexdigest()}
-    return summary, True
+def bounded_payload(text: str) -> tuple[str | None, bool]:
+    """(the JSON text to store, whether it was too large to keep): past the limit only its size and
+    hash are kept."""
+    return (text, False) if len(text.encode()) <= MAX_PAYLOAD_BYTES else (None, True)
 
 
 def _store(source: Source, target: Target, events: list[IncomingEvent]) -> Answer:
@@ -607,7 +586,8 @@ def _store(source: Source, target: Target, events: list[IncomingEvent]) -> Answe
     incoming_events = _incoming_events(target.config)
     docs = []
     for event in events:
-        payload, truncated = bounded_payload(event.payload)
+        text = event.stored_text()
+        payload_json, truncated = bounded_payload(text)
         docs.append(
             WebhookEventDoc(
                 id=event_document_id(source, event.provider_event_id),
@@ -615,8 +595,10 @@ def _store(source: Source, target: Target, events: list[IncomingEvent]) -> Answe
                 integration_id=target.integration.id,
                 event_type=event.event_type[:200],
                 provider_event_id=event.provider_event_id[:1000],
-                payload=payload,
+                payload_json=payload_json,
                 payload_truncated=truncated,
+                payload_bytes=len(text.encode()),
+                payload_sha256=hashlib.sha256(text.encode()).hexdigest(),
                 received_at=now,
                 status=(
                     WebhookEventStatus.RECEIVED

@@ -142,7 +142,7 @@ def seed_incoming_webhooks(db: firestore.Client, now: datetime) -> None:
             "integrationId": "int-1",
             "eventType": "slash_command",
             "providerEventId": "Ev1",
-            "payload": {"command": "/ticket", "text": "Printer on fire"},
+            "payloadJson": '{"command": "/ticket", "text": "Printer on fire"}',
             "payloadTruncated": False,
             "receivedAt": now,
             "status": "processed",
