@@ -8,7 +8,6 @@ failure no retry can fix, which is logged).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from firebase_admin import functions as admin_functions
 from firebase_functions import https_fn
 from flask import Request, Response
 
-from shared import errors, json_input, log
+from shared import errors, ids, json_input, log
 from shared.callables import parse
 from shared.models.base import InputModel
 
@@ -32,8 +31,9 @@ RETRYABLE = (errors.Unavailable, errors.Aborted, errors.ResourceExhausted, error
 
 
 def task_id(*parts: str) -> str:
-    """A Cloud Tasks id (letters, digits, - and _) from any parts: the same parts, the same id."""
-    return "t-" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:40]
+    """A Cloud Tasks id (letters, digits, - and _) from any parts: the same parts, the same id, and
+    different parts (however they split) different ids."""
+    return "t-" + ids.digest(*parts)
 
 
 def enqueue(

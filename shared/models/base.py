@@ -37,7 +37,7 @@ Timestamp = Annotated[AwareDatetime, Strict(False), BeforeValidator(_iso_text_on
 
 # Firestore document ids we generate or accept from callers: letters, digits, `_` and `-` (no slashes,
 # no dots, so never `.` or `..`), bounded, and never `__...__`, which Firestore reserves.
-def _not_reserved(document_id: str) -> str:
+def refuse_reserved_ids(document_id: str) -> str:
     if not is_usable_document_id(document_id):
         raise ValueError("ids of the form __...__ are reserved")
     return document_id
@@ -46,7 +46,7 @@ def _not_reserved(document_id: str) -> str:
 DocumentId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
-    AfterValidator(_not_reserved),
+    AfterValidator(refuse_reserved_ids),
 ]
 
 

@@ -21,6 +21,7 @@ from shared.models.base import (
     not_null,
     requires_a_change,
 )
+from shared.models.oauth import OAuthId
 
 
 class IntegrationType(StrEnum):
@@ -65,7 +66,7 @@ class OutboundAuth(InputModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     header_name: HeaderName | None = None
     header_value: HeaderValue | None = None
-    oauth_id: DocumentId | None = None
+    oauth_id: OAuthId | None = None
 
 
 class HealthCheck(InputModel):
@@ -88,7 +89,7 @@ IncomingSecret = Annotated[str, StringConstraints(min_length=8, max_length=1024)
 
 class SlackConfig(InputModel):
     webhook_url: Url | None = None
-    oauth_id: DocumentId | None = None
+    oauth_id: OAuthId | None = None
     channel: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
     events: Subscriptions = Field(default_factory=list)
     # The Slack app's signing secret: verifies `webhook_slack` requests (v0 signatures).

@@ -6,9 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, Strict, StringConstraints, model_validator
 
-from shared.models.base import DocumentId, InputModel, Name, PublicModel, StoredModel, TeamId, Timestamp
+from shared.models.base import (
+    DocumentId,
+    InputModel,
+    Name,
+    PublicModel,
+    StoredModel,
+    TeamId,
+    Timestamp,
+    refuse_reserved_ids,
+)
 
 
 class OAuthProvider(StrEnum):
@@ -35,6 +44,14 @@ Token = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
 ProviderSlug = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 # The provider-side or product-side user the token belongs to; part of the connection's id.
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+-]+$")]
+# A connection's id: `<provider>_<userId, escaped>` (shared/oauth/tokens.py `oauth_id_for`). The provider
+# part holds no `_`, and the user part is escaped reversibly into this grammar, so every (provider, user)
+# pair has its own id, and any user id a connection can be stored for can be named again to revoke it.
+OAuthId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$"),
+    AfterValidator(refuse_reserved_ids),
+]
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
@@ -93,7 +110,7 @@ class OAuthTokenRefresh(InputModel):
     """With `newToken`, store a token refreshed elsewhere; without, refresh at the provider now."""
 
     team_id: TeamId
-    oauth_id: DocumentId
+    oauth_id: OAuthId
     new_token: Token | None = None
     new_refresh_token: Token | None = None
     expires_at: Timestamp | None = None
@@ -107,7 +124,7 @@ class OAuthTokenRefresh(InputModel):
 
 class OAuthConnectionRef(InputModel):
     team_id: TeamId
-    oauth_id: DocumentId
+    oauth_id: OAuthId
 
 
 class OAuthConnectionDoc(StoredModel):

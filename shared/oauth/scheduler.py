@@ -6,10 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import Field
-
 from shared import log, tasks
-from shared.models.base import DocumentId, InputModel, TeamId
+from shared.models.base import InputModel, TeamId
+from shared.models.oauth import OAuthId
 from shared.oauth import tokens
 from shared.store import oauth as store
 
@@ -21,7 +20,7 @@ Enqueue = Callable[[str, dict[str, str], str], bool]
 
 class RefreshTask(InputModel):
     team_id: TeamId
-    oauth_id: DocumentId = Field(min_length=1)
+    oauth_id: OAuthId
 
 
 @dataclass(frozen=True)

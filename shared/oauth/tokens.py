@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from shared import errors, events, log, outbound, sealed
+from shared import errors, events, ids, log, outbound, sealed
 from shared.auth import Caller, require_admin, require_member
 from shared.crypto import mask
 from shared.models.oauth import (
@@ -62,8 +62,10 @@ class InvalidGrant(errors.FailedPrecondition):
 
 
 def oauth_id_for(provider: OAuthProvider, custom_provider_id: str | None, user_id: str) -> str:
-    """One connection per provider and user in a team: reconnecting replaces the tokens."""
-    return f"{connection_provider_key(provider, custom_provider_id)}_{user_id}"
+    """One connection per provider and user in a team (reconnecting replaces the tokens):
+    `hubspot_alice_40example_2ecom` for HubSpot user `alice@example.com`. The provider key holds no
+    `_`, and the user id is escaped reversibly, so no two pairs share an id (models/oauth.py OAuthId)."""
+    return f"{connection_provider_key(provider, custom_provider_id)}_{ids.escape_segment(user_id)}"
 
 
 def load_tokens(connection: OAuthConnectionDoc) -> Tokens | None:

@@ -66,9 +66,15 @@ def integration_logs(team_id: str) -> str:
     return f"{team(team_id)}/{INTEGRATION_LOGS}"
 
 
+def team_secrets(team_id: str) -> str:
+    """A team's sealed secrets live under `secrets/{teamId}/...`, each part a path segment of its own:
+    no two owners share a document, whatever their ids hold. Top level, so no team rule can expose it."""
+    return f"{SECRETS}/{team_id}"
+
+
 def integration_secrets(team_id: str, integration_id: str) -> str:
-    """Every secret of one integration, encrypted; top level so no team rule can ever expose it."""
-    return f"{SECRETS}/integration_{team_id}_{integration_id}"
+    """Every secret of one integration, encrypted."""
+    return f"{team_secrets(team_id)}/{INTEGRATIONS}/{integration_id}"
 
 
 def oauth_connections(team_id: str) -> str:
@@ -81,7 +87,7 @@ def oauth_connection(team_id: str, oauth_id: str) -> str:
 
 def oauth_token_secrets(team_id: str, oauth_id: str) -> str:
     """A connection's access and refresh tokens, sealed."""
-    return f"{SECRETS}/oauth_{team_id}_{oauth_id}"
+    return f"{team_secrets(team_id)}/{OAUTH_TOKENS}/{oauth_id}"
 
 
 def oauth_state(state_hash: str) -> str:
@@ -90,7 +96,7 @@ def oauth_state(state_hash: str) -> str:
 
 def oauth_lease(team_id: str, oauth_id: str) -> str:
     """Held by the one worker refreshing a connection's token."""
-    return f"{OAUTH_LEASES}/{team_id}_{oauth_id}"
+    return f"{OAUTH_LEASES}/{team_id}/{OAUTH_TOKENS}/{oauth_id}"
 
 
 def oauth_providers(team_id: str) -> str:
@@ -102,7 +108,7 @@ def oauth_provider(team_id: str, provider_id: str) -> str:
 
 
 def oauth_provider_secret(team_id: str, provider_id: str) -> str:
-    return f"{SECRETS}/oauthProvider_{team_id}_{provider_id}"
+    return f"{team_secrets(team_id)}/{OAUTH_PROVIDERS}/{provider_id}"
 
 
 def events(team_id: str) -> str:
@@ -152,4 +158,4 @@ def event_subscription(team_id: str, subscription_id: str) -> str:
 
 def subscription_secrets(team_id: str, subscription_id: str) -> str:
     """A subscription's secrets (Zapier's target URL, AWS credentials), sealed."""
-    return f"{SECRETS}/subscription_{team_id}_{subscription_id}"
+    return f"{team_secrets(team_id)}/{EVENT_SUBSCRIPTIONS}/{subscription_id}"

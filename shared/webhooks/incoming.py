@@ -566,13 +566,14 @@ PARSERS: dict[Source, Callable[[Delivery], Parsed]] = {
 
 
 def event_document_id(source: Source, provider_event_id: str) -> str:
-    """`{source}_{id}`: the id as is when it is short and plain; otherwise cleaned, cut, and suffixed
-    with a hash of the original, so two different ids never share a document."""
+    """`{source}_{id}`: the id as is when it is short and plain; otherwise `{source}~{cleaned}~{hash}`,
+    cut, with a hash of the original. Source names hold no `_` or `~`, and only the hashed form has a
+    `~`, so two different ids never share a document (a plain id cannot be made to look hashed)."""
     if len(provider_event_id) <= MAX_ID_LENGTH and ID_PATTERN.match(provider_event_id):
         return f"{source.value}_{provider_event_id}"
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", provider_event_id)[:60]
     digest = hashlib.sha256(provider_event_id.encode()).hexdigest()[:32]
-    return f"{source.value}_{cleaned}-{digest}"
+    return f"{source.value}~{cleaned}~{digest}"
 
 
 def bounded_payload(text: str) -> tuple[str | None, bool]:

@@ -83,7 +83,7 @@ def test_deleting_an_integration_removes_what_hangs_off_it(team: Team, db: fires
     integration_id = created.result["id"]
     sync_config = db.document(f"teams/{team.team_id}/syncConfigs/for-{integration_id}")
     sync_config.set({"integrationId": integration_id})
-    secrets = db.document(f"secrets/integration_{team.team_id}_{integration_id}")
+    secrets = db.document(f"secrets/{team.team_id}/integrations/{integration_id}")
     assert secrets.get().exists
 
     deleted = call_function(

@@ -306,7 +306,7 @@ def test_delete_is_idempotent_and_takes_what_hangs_off_it(db: firestore.Client, 
     db.document(f"teams/{team}/syncConfigs/s1").set({"integrationId": integration_id})
     db.document(f"teams/{team}/syncConfigs/s2").set({"integrationId": "another"})
     db.document(f"teams/{team}/eventSubscriptions/e1").set({"integrationId": integration_id})
-    assert db.document(f"secrets/integration_{team}_{integration_id}").get().exists
+    assert db.document(f"secrets/{team}/integrations/{integration_id}").get().exists
 
     first = call(integrations_delete, {"teamId": team, "integrationId": integration_id}, uid="admin").result
     # The trigger's work, run as the emulator suite would, twice (delivery is at least once).
@@ -318,7 +318,7 @@ def test_delete_is_idempotent_and_takes_what_hangs_off_it(db: firestore.Client, 
     assert second == {"id": integration_id, "deleted": True, "existed": False}
     remaining = all_documents(db)
     assert f"teams/{team}/integrations/{integration_id}" not in remaining
-    assert f"secrets/integration_{team}_{integration_id}" not in remaining
+    assert f"secrets/{team}/integrations/{integration_id}" not in remaining
     assert f"teams/{team}/syncConfigs/s1" not in remaining
     assert f"teams/{team}/eventSubscriptions/e1" not in remaining
     assert f"teams/{team}/syncConfigs/s2" in remaining

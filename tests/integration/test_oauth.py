@@ -403,7 +403,7 @@ def test_revoke_tells_the_provider_deletes_tokens_and_is_idempotent(
     assert first == {"id": oauth_id, "status": "revoked", "revokedAtProvider": True}
     assert second == {"id": oauth_id, "status": "revoked", "revokedAtProvider": False}
     assert refresh_token in oauth_server.revoked
-    assert not db.document(f"secrets/oauth_{team}_{oauth_id}").get().exists
+    assert not db.document(f"secrets/{team}/oauthTokens/{oauth_id}").get().exists
     with pytest.raises(errors.FailedPrecondition):
         tokens.access_token_for(team, oauth_id)
 

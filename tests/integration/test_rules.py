@@ -63,7 +63,7 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
             "expireAt": now + timedelta(days=30),
         }
     )
-    db.document(f"secrets/integration_{TEAM}_int-1").set(
+    db.document(f"secrets/{TEAM}/integrations/int-1").set(
         seal(TEAM, "int-1", {"auth/token": "t0ken-value"}).to_firestore()
     )
     seed_oauth(db, now)
@@ -126,7 +126,7 @@ def seed_oauth(db: firestore.Client, now: datetime) -> None:
             "expireAt": now + timedelta(days=1),
         }
     )
-    db.document("oauthLeases/l1").set(
+    db.document(f"oauthLeases/{TEAM}/oauthTokens/l1").set(
         {"holder": "worker-1", "expiresAt": now + timedelta(seconds=30), "expireAt": now + timedelta(days=1)}
     )
     owner = paths.oauth_token_secrets(TEAM, "c1")
@@ -219,20 +219,20 @@ READS = [
     ("API key index", "apiKeyIndex/hash-1", set()),
     ("integration", f"teams/{TEAM}/integrations/int-1", MEMBERS),
     ("request log", f"teams/{TEAM}/integrationLogs/log-1", MEMBERS),
-    ("integration secrets", f"secrets/integration_{TEAM}_int-1", set()),
+    ("integration secrets", f"secrets/{TEAM}/integrations/int-1", set()),
     ("OAuth connection", f"teams/{TEAM}/oauthTokens/c1", MEMBERS),
     ("custom OAuth provider", f"teams/{TEAM}/oauthProviders/acme", MEMBERS),
     ("event", f"teams/{TEAM}/events/e1", MEMBERS),
     ("OAuth state", "oauthStates/s1", set()),
-    ("OAuth refresh lease", "oauthLeases/l1", set()),
-    ("OAuth tokens", f"secrets/oauth_{TEAM}_c1", set()),
+    ("OAuth refresh lease", f"oauthLeases/{TEAM}/oauthTokens/l1", set()),
+    ("OAuth tokens", f"secrets/{TEAM}/oauthTokens/c1", set()),
     ("incoming webhook event", f"teams/{TEAM}/webhookEvents/slack_Ev1", MEMBERS),
     ("ticket", f"teams/{TEAM}/tickets/webhook_slack_Ev1", MEMBERS),
     ("sync inbox item", f"teams/{TEAM}/syncInbox/hubspot_301", MEMBERS),
     ("delivery", f"teams/{TEAM}/deliveries/d1", MEMBERS),
     ("delivery attempt claim", f"teams/{TEAM}/deliveries/d1/attempts/1", set()),
     ("event subscription", f"teams/{TEAM}/eventSubscriptions/s1", MEMBERS),
-    ("subscription secrets", f"secrets/subscription_{TEAM}_s1", set()),
+    ("subscription secrets", f"secrets/{TEAM}/eventSubscriptions/s1", set()),
 ]
 
 
@@ -262,11 +262,13 @@ LISTS = [
     ("integrations", f"teams/{TEAM}/integrations", MEMBERS),
     ("request logs", f"teams/{TEAM}/integrationLogs", MEMBERS),
     ("secrets", "secrets", set()),
+    ("a team's integration secrets", f"secrets/{TEAM}/integrations", set()),
+    ("a team's OAuth tokens", f"secrets/{TEAM}/oauthTokens", set()),
     ("OAuth connections", f"teams/{TEAM}/oauthTokens", MEMBERS),
     ("custom OAuth providers", f"teams/{TEAM}/oauthProviders", MEMBERS),
     ("events", f"teams/{TEAM}/events", MEMBERS),
     ("OAuth states", "oauthStates", set()),
-    ("OAuth refresh leases", "oauthLeases", set()),
+    ("OAuth refresh leases", f"oauthLeases/{TEAM}/oauthTokens", set()),
     ("incoming webhook events", f"teams/{TEAM}/webhookEvents", MEMBERS),
     ("tickets", f"teams/{TEAM}/tickets", MEMBERS),
     ("sync inbox", f"teams/{TEAM}/syncInbox", MEMBERS),
@@ -302,8 +304,9 @@ WRITES = [
     ("new integration", f"teams/{TEAM}/integrations", "int-2"),
     ("request log", f"teams/{TEAM}/integrationLogs", "log-1"),
     ("new request log", f"teams/{TEAM}/integrationLogs", "log-2"),
-    ("integration secrets", "secrets", f"integration_{TEAM}_int-1"),
-    ("new integration secrets", "secrets", f"integration_{TEAM}_int-2"),
+    ("integration secrets", f"secrets/{TEAM}/integrations", "int-1"),
+    ("new integration secrets", f"secrets/{TEAM}/integrations", "int-2"),
+    ("a team's secrets document", "secrets", TEAM),
     ("OAuth connection", f"teams/{TEAM}/oauthTokens", "c1"),
     ("new OAuth connection", f"teams/{TEAM}/oauthTokens", "c2"),
     ("custom OAuth provider", f"teams/{TEAM}/oauthProviders", "acme"),
@@ -312,10 +315,10 @@ WRITES = [
     ("new event", f"teams/{TEAM}/events", "e2"),
     ("OAuth state", "oauthStates", "s1"),
     ("new OAuth state", "oauthStates", "s2"),
-    ("OAuth refresh lease", "oauthLeases", "l1"),
-    ("new OAuth refresh lease", "oauthLeases", "l2"),
-    ("OAuth tokens", "secrets", f"oauth_{TEAM}_c1"),
-    ("new OAuth tokens", "secrets", f"oauth_{TEAM}_c2"),
+    ("OAuth refresh lease", f"oauthLeases/{TEAM}/oauthTokens", "l1"),
+    ("new OAuth refresh lease", f"oauthLeases/{TEAM}/oauthTokens", "l2"),
+    ("OAuth tokens", f"secrets/{TEAM}/oauthTokens", "c1"),
+    ("new OAuth tokens", f"secrets/{TEAM}/oauthTokens", "c2"),
     ("incoming webhook event", f"teams/{TEAM}/webhookEvents", "slack_Ev1"),
     ("new incoming webhook event", f"teams/{TEAM}/webhookEvents", "generic_m1"),
     ("ticket", f"teams/{TEAM}/tickets", "webhook_slack_Ev1"),
@@ -328,8 +331,8 @@ WRITES = [
     ("new delivery attempt claim", f"teams/{TEAM}/deliveries/d1/attempts", "2"),
     ("event subscription", f"teams/{TEAM}/eventSubscriptions", "s1"),
     ("new event subscription", f"teams/{TEAM}/eventSubscriptions", "s2"),
-    ("subscription secrets", "secrets", f"subscription_{TEAM}_s1"),
-    ("new subscription secrets", "secrets", f"subscription_{TEAM}_s2"),
+    ("subscription secrets", f"secrets/{TEAM}/eventSubscriptions", "s1"),
+    ("new subscription secrets", f"secrets/{TEAM}/eventSubscriptions", "s2"),
 ]
 
 

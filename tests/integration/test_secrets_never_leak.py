@@ -273,7 +273,7 @@ def test_no_secret_leaves_through_answers_documents_or_logs(
         text = json.dumps(document, default=str)
         assert leaked(text, secrets) == [], f"{path} carries a secret in plaintext: {text}"
     secret_documents = {path: doc for path, doc in documents.items() if path.startswith("secrets/")}
-    assert set(secret_documents) == {f"secrets/integration_{team}_{ids[label]}" for label in ids}
+    assert set(secret_documents) == {f"secrets/{team}/integrations/{ids[label]}" for label in ids}
     for path, document in secret_documents.items():
         encrypted = document["encrypted"]
         assert isinstance(encrypted, dict)

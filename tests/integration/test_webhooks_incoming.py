@@ -658,7 +658,7 @@ def test_a_slack_slash_command_becomes_a_ticket(team: str, db: firestore.Client)
     assert answer.body["ok"] is True
     assert answer.body["response_type"] == "ephemeral"
     [(event_id, event)] = stored_events(db, team).items()
-    assert event_id.startswith("slack_13345224609_738474920_")
+    assert event_id.startswith("slack~13345224609_738474920_")
     assert len(event_id) <= 128
     assert event["eventType"] == "slash_command"
     assert event["providerEventId"] == trigger_id
@@ -935,7 +935,7 @@ def test_the_previous_secret_is_accepted_during_a_rotation_only(team: str, db: f
         secrets = unseal(credentials)
         secrets[configs.PREVIOUS_SIGNING_SECRET] = old_secret
         secrets[configs.SIGNING_SECRET] = new_secret
-        db.document(f"secrets/integration_{team}_{generic.integration_id}").set(
+        db.document(f"secrets/{team}/integrations/{generic.integration_id}").set(
             seal(team, generic.integration_id, secrets).to_firestore()
         )
         db.document(f"teams/{team}/integrations/{generic.integration_id}").update(
@@ -1052,9 +1052,26 @@ def test_a_long_message_id_is_hashed_into_a_valid_document_id(team: str, db: fir
 
     assert (first.status, again.body.get("duplicate")) == (200, True)
     [event_id] = stored_events(db, team)
-    assert event_id.startswith("generic_msg_zzz")
+    assert event_id.startswith("generic~msg_zzz")
     assert len(event_id) <= 128
     assert stored_events(db, team)[event_id]["providerEventId"] == message_id
+
+
+def test_a_plain_id_spelled_like_a_hashed_one_is_a_different_event(team: str, db: firestore.Client) -> None:
+    """An attacker who knows how long ids are shortened cannot make a plain id land on another's document
+    (and have a real event dropped as its duplicate)."""
+    generic = make_sender(team, "generic")
+    body = json.dumps({"type": "ticket.created"}).encode()
+    real_id = "order.paid.42"
+    generic.send(body, real_id)
+    [stored_id] = stored_events(db, team)
+    lookalike = stored_id[len("generic") + 1 :].replace("~", "-")  # the old hashed form, as a plain id
+
+    answer = generic.send(body, lookalike)
+
+    assert answer.status == 200
+    assert answer.body.get("duplicate") is None
+    assert len(stored_events(db, team)) == 2
 
 
 def test_a_change_made_elsewhere_takes_effect_within_the_cache_bound(

@@ -329,7 +329,7 @@ def test_a_plain_http_target_is_refused_when_private_networks_are_not_allowed(
         assert answer.error["status"] == "INVALID_ARGUMENT"
         assert answer.error["details"]["field"] == "targetUrl"
     assert subscription_documents(db, team) == {}
-    assert not [path for path in all_documents(db) if path.startswith("secrets/subscription_")]
+    assert not [path for path in all_documents(db) if path.startswith(f"secrets/{team}/eventSubscriptions/")]
 
 
 SUBSCRIBE_BAD_INPUT = [

@@ -144,10 +144,10 @@ def test_is_due_at_the_boundaries(
     ("provider", "custom_provider_id", "user_id", "expected"),
     [
         (OAuthProvider.GOOGLE, None, "admin", "google_admin"),
-        (OAuthProvider.SALESFORCE, None, "user@example.com", "salesforce_user@example.com"),
+        (OAuthProvider.SALESFORCE, None, "user@example.com", "salesforce_user_40example_2ecom"),
         (OAuthProvider.HUBSPOT, None, "user-42", "hubspot_user-42"),
         (OAuthProvider.SLACK, None, "U123", "slack_U123"),
-        (OAuthProvider.MICROSOFT, None, "u.1", "microsoft_u.1"),
+        (OAuthProvider.MICROSOFT, None, "u.1", "microsoft_u_2e1"),
         (OAuthProvider.CUSTOM, "acme", "admin", "custom-acme_admin"),
         (OAuthProvider.CUSTOM, "acme-crm-2", "user-42", "custom-acme-crm-2_user-42"),
     ],
