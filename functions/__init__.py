@@ -19,6 +19,7 @@ from functions.integrations_list import integrations_list
 from functions.integrations_rotate_secret import integrations_rotate_secret
 from functions.integrations_test import integrations_test
 from functions.integrations_update import integrations_update
+from functions.job_recover_fanouts import job_recover_fanouts
 from functions.job_refresh_tokens import job_refresh_tokens
 from functions.marketplace_list import marketplace_list
 from functions.oauth_callback import oauth_callback
@@ -38,7 +39,10 @@ from functions.on_webhook_event_created import on_webhook_event_created
 from functions.request_logs_create import request_logs_create
 from functions.request_logs_list import request_logs_list
 from functions.taskDeliverEvent import taskDeliverEvent
+from functions.taskFanOutEvent import taskFanOutEvent
+from functions.taskRecoverFanoutsPage import taskRecoverFanoutsPage
 from functions.taskRefreshToken import taskRefreshToken
+from functions.taskRefreshTokensPage import taskRefreshTokensPage
 from functions.webhook_generic import webhook_generic
 from functions.webhook_hubspot import webhook_hubspot
 from functions.webhook_slack import webhook_slack
@@ -66,6 +70,7 @@ __all__ = [
     "integrations_rotate_secret",
     "integrations_test",
     "integrations_update",
+    "job_recover_fanouts",
     "job_refresh_tokens",
     "marketplace_list",
     "oauth_callback",
@@ -85,7 +90,10 @@ __all__ = [
     "request_logs_create",
     "request_logs_list",
     "taskDeliverEvent",
+    "taskFanOutEvent",
+    "taskRecoverFanoutsPage",
     "taskRefreshToken",
+    "taskRefreshTokensPage",
     "webhook_generic",
     "webhook_hubspot",
     "webhook_slack",

@@ -8,7 +8,6 @@ from typing import Any
 
 from google.api_core import exceptions as google_errors
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.models.oauth import (
     ConnectionStatus,
@@ -16,7 +15,8 @@ from shared.models.oauth import (
     OAuthConnectionDoc,
     OAuthStateDoc,
 )
-from shared.store import paths
+from shared.models.sweeps import DueItem
+from shared.store import paging, paths
 from shared.store.client import db, from_snapshot, translated_errors
 
 # ---------------------------------------------------------------- states
@@ -66,22 +66,20 @@ def update_connection(team_id: str, connection_id: str, fields: dict[str, Any]) 
         db().document(paths.oauth_connection(team_id, connection_id)).update(fields)
 
 
-def connections_due(
-    now: datetime, expiring_within: timedelta, stale_after: timedelta
-) -> list[tuple[str, str]]:
-    """(teamId, connectionId) of active connections expiring soon or not refreshed for a while."""
-    group = db().collection_group(paths.OAUTH_CONNECTIONS)
-    active = FieldFilter("status", "==", ConnectionStatus.ACTIVE.value)
-    expiring = group.where(filter=active).where(filter=FieldFilter("expiresAt", "<=", now + expiring_within))
-    stale = group.where(filter=active).where(filter=FieldFilter("lastRefreshedAt", "<=", now - stale_after))
-    found: dict[str, tuple[str, str]] = {}
-    with translated_errors():
-        for query in (expiring, stale):
-            for snapshot in query.stream():
-                team_ref = snapshot.reference.parent.parent
-                if team_ref is not None:
-                    found[snapshot.reference.path] = (team_ref.id, snapshot.id)
-    return sorted(found.values())
+_ACTIVE = ("status", ConnectionStatus.ACTIVE.value)
+
+
+def connections_expiring(due_by: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
+    """A page of active connections whose token expires by `due_by` (index: status, expiresAt)."""
+    return paging.due_page(paths.OAUTH_CONNECTIONS, "expiresAt", due_by, after, limit, equal=_ACTIVE)
+
+
+def connections_idle(refreshed_by: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
+    """A page of active connections last refreshed by `refreshed_by` (index: status, lastRefreshedAt)."""
+    active = ("status", ConnectionStatus.ACTIVE.value)
+    return paging.due_page(
+        paths.OAUTH_CONNECTIONS, "lastRefreshedAt", refreshed_by, after, limit, equal=active
+    )
 
 
 # ---------------------------------------------------------------- refresh leases
