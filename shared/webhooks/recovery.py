@@ -14,11 +14,12 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
+from shared import tasks
 from shared.models.base import InputModel, TeamId
 from shared.models.sweeps import DueItem
 from shared.store import events as store
 from shared.sweeps import Sweep
-from shared.webhooks.fanout import fan_out
+from shared.webhooks.fanout import Enqueue, fan_out
 
 # A fan-out runs within a minute (the trigger's time limit); after 5 it is not coming back.
 GRACE = timedelta(minutes=5)
@@ -45,6 +46,6 @@ FANOUT_RECOVERY_SWEEP = Sweep(
 )
 
 
-def run_fan_out(task: FanOutTask) -> int:
+def run_fan_out(task: FanOutTask, enqueue: Enqueue = tasks.enqueue) -> int:
     """One event's fan-out, again: completes what is missing and marks the event done."""
-    return fan_out(task.team_id, task.event_id)
+    return fan_out(task.team_id, task.event_id, enqueue)
