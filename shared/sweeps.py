@@ -21,6 +21,11 @@ first pages once. A page retried after the due set changed may end at another it
 walk from there: more enqueues, every one refused when already queued, and no item skipped. The due set
 is state (a field the query ranges over), so what a slot misses for good (a page task out of retries)
 the next slot finds again.
+
+A new scheduled job (the sync scheduler, say) is a `Sweep`: its due query, a store function over
+`shared.store.paging.due_page` with its collection-group index in firestore.indexes.json; a `job_*`
+function calling `start(event.schedule_time)`; a `task*Page` function calling `run_page`; its item task;
+and its line in tools/local_scheduler.py. tests/unit/test_sweeps.py checks the last three and the index.
 """
 
 from __future__ import annotations

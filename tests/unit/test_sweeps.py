@@ -5,6 +5,7 @@ page; and every job_* function has its sweep in the local scheduler, on the same
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -227,3 +228,41 @@ def test_the_local_scheduler_runs_every_job_on_its_deployed_schedule() -> None:
         # The sweep's tasks are deployed functions too.
         assert sweep.page_task in functions.__all__, name
         assert sweep.item_task in functions.__all__, name
+
+
+def test_every_due_query_of_every_job_has_its_collection_group_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator serves any query; production refuses one without its composite index."""
+    from shared.store import paging
+
+    asked: set[tuple[str, ...]] = set()
+
+    def due_page(
+        group: str,
+        field: str,
+        due_by: datetime,
+        after: DueItem | None,
+        limit: int,
+        equal: tuple[str, object] | None = None,
+    ) -> list[DueItem]:
+        asked.add((group, *([equal[0]] if equal else []), field))
+        return []
+
+    monkeypatch.setattr(paging, "due_page", due_page)
+    for sweep in load_local_scheduler().scheduled_jobs().values():  # type: ignore[attr-defined]
+        for source in sweep.sources:
+            task = PageTask.model_validate({"scheduledAt": NOW.isoformat(), "source": source, "pageSize": 5})
+            sweep.run_page(task, RecordingQueue())
+    indexes = json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"]
+    declared = {
+        (index["collectionGroup"], *(field["fieldPath"] for field in index["fields"]))
+        for index in indexes
+        if index["queryScope"] == "COLLECTION_GROUP"
+        and all(field.get("order") == "ASCENDING" for field in index["fields"])
+    }
+
+    assert asked == {
+        ("oauthConnections", "status", "expiresAt"),
+        ("oauthConnections", "status", "lastRefreshedAt"),
+        ("events", "fanoutPending", "createdAt"),
+    }
+    assert asked <= declared
