@@ -35,7 +35,12 @@ def mark_fanned_out(team_id: str, event_id: str, at: datetime) -> None:
         pass  # deleted meanwhile: nothing left to recover
 
 
-def fanouts_pending(created_by: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
-    """A page of events created by `created_by` whose fan-out has not completed (index: fanoutPending,
-    createdAt, over the `events` collection group)."""
-    return paging.due_page(paths.EVENTS, "createdAt", created_by, after, limit, equal=(FANOUT_PENDING, True))
+def fanouts_pending(
+    created_from: datetime, created_by: datetime, after: DueItem | None, limit: int
+) -> list[DueItem]:
+    """A page of events created between the two times whose fan-out has not completed (index:
+    fanoutPending, createdAt, over the `events` collection group)."""
+    pending = (FANOUT_PENDING, True)
+    return paging.due_page(
+        paths.EVENTS, "createdAt", created_by, after, limit, equal=pending, since=created_from
+    )

@@ -18,8 +18,10 @@ def due_page(
     after: DueItem | None,
     limit: int,
     equal: tuple[str, object] | None = None,
+    since: datetime | None = None,
 ) -> list[DueItem]:
-    """Documents of a collection group with `field <= due_by` (and `equal`), ordered by (field, path).
+    """Documents of a collection group with `field <= due_by` (and `equal`, and `field >= since`),
+    ordered by (field, path).
 
     The composite index (`equal`'s field, `field`) of the collection group serves it as one range
     read, ordered by the path after the field, so a cursor (the last item read) resumes exactly
@@ -28,6 +30,8 @@ def due_page(
     query: Any = db().collection_group(group)
     if equal is not None:
         query = query.where(filter=FieldFilter(equal[0], "==", equal[1]))
+    if since is not None:
+        query = query.where(filter=FieldFilter(field, ">=", since))
     query = query.where(filter=FieldFilter(field, "<=", due_by)).order_by(field).order_by("__name__")
     if after is not None:
         query = query.start_after({field: after.at, "__name__": db().document(after.path)})

@@ -1,4 +1,4 @@
-"""Fan-out recovery: events whose fan-out has not completed 5 minutes on are fanned out again.
+"""Fan-out recovery: events whose fan-out has not completed 5 minutes on are fanned out again (for a day).
 
 `on_event_created` is a Firestore trigger without retries (firebase-functions 0.6.0): an instance that
 dies midway leaves some subscribers without a delivery. Every 5 minutes a sweep (shared/sweeps.py)
@@ -23,6 +23,10 @@ from shared.webhooks.fanout import Enqueue, fan_out
 
 # A fan-out runs within a minute (the trigger's time limit); after 5 it is not coming back.
 GRACE = timedelta(minutes=5)
+# An event whose fan-out still fails after a day of sweeps (a subscriber's broken document, say) is
+# left alone, as deliveries give up after about a day of attempts: a sweep every 5 minutes for ever
+# would not help it.
+GIVE_UP_AFTER = timedelta(days=1)
 
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_.@+-]+$")]
 
@@ -33,7 +37,7 @@ class FanOutTask(InputModel):
 
 
 def _pending(scheduled_at: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
-    return store.fanouts_pending(scheduled_at - GRACE, after, limit)
+    return store.fanouts_pending(scheduled_at - GIVE_UP_AFTER, scheduled_at - GRACE, after, limit)
 
 
 FANOUT_RECOVERY_SWEEP = Sweep(

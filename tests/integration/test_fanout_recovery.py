@@ -102,7 +102,7 @@ def test_the_sweep_completes_a_killed_fan_out_exactly_once(
     assert delivery_tasks(queue) == dict.fromkeys(expected, 1)
 
 
-def test_only_events_left_pending_for_five_minutes_are_fanned_out_again(
+def test_only_events_left_pending_for_five_minutes_and_less_than_a_day_are_fanned_out_again(
     db: firestore.Client, team: str, receivers: list[str]
 ) -> None:
     queue, now = RecordingQueue(), datetime.now(UTC)
@@ -121,6 +121,11 @@ def test_only_events_left_pending_for_five_minutes_are_fanned_out_again(
     with pytest.raises(WorkerKilled):
         fanout.fan_out(team, "evt_recent", enqueue=DyingQueue(queue, 1))
     db.document(f"teams/{team}/events/evt_recent").update({"createdAt": now + timedelta(minutes=3)})
+    # And one left pending for more than a day: given up.
+    ticket_event(team, "evt_old")
+    with pytest.raises(WorkerKilled):
+        fanout.fan_out(team, "evt_old", enqueue=DyingQueue(queue, 1))
+    db.document(f"teams/{team}/events/evt_old").update({"createdAt": now - timedelta(days=1, minutes=1)})
 
     runner = PageRunner(FANOUT_RECOVERY_SWEEP, queue)
     refan = sweep(runner, now + timedelta(minutes=6))
@@ -132,7 +137,7 @@ def test_only_events_left_pending_for_five_minutes_are_fanned_out_again(
     tasks = delivery_tasks(queue)
     assert set(tasks.values()) == {1}
     fanned_out = {delivery_id.split("__")[0] for delivery_id in tasks}
-    assert fanned_out == {f"evt_{number:02d}" for number in range(30)} | {"evt_recent"}
-    assert len(tasks) == 30 * SUBSCRIBERS + 1
+    assert fanned_out == {f"evt_{number:02d}" for number in range(30)} | {"evt_recent", "evt_old"}
+    assert len(tasks) == 30 * SUBSCRIBERS + 2
     pending = [doc.id for doc in db.collection(f"teams/{team}/events").stream() if doc.get("fanoutPending")]
-    assert pending == ["evt_recent"]
+    assert sorted(pending) == ["evt_old", "evt_recent"]

@@ -243,6 +243,7 @@ def test_every_due_query_of_every_job_has_its_collection_group_index(monkeypatch
         after: DueItem | None,
         limit: int,
         equal: tuple[str, object] | None = None,
+        since: datetime | None = None,
     ) -> list[DueItem]:
         asked.add((group, *([equal[0]] if equal else []), field))
         return []
