@@ -63,6 +63,7 @@ bench: setup
 	$(PY) bench/api_keys.py
 	$(PY) bench/outbound.py | grep -v '"severity"'
 	$(PY) bench/webhooks.py
+	$(PY) bench/sweeps.py
 
 clean:
 	rm -rf $(VENV) tools/node_modules .emulators .pytest_cache .mypy_cache .ruff_cache

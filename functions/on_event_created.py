@@ -2,9 +2,11 @@
 
 Trigger: firestore teams/{teamId}/events/{eventId} created
 Input: the event   Output: none
-Errors: a failure is logged with its stack (firebase-functions 0.6.0 offers no retry for Firestore triggers)
+Errors: a failure is logged with its stack (firebase-functions 0.6.0 offers no retry for Firestore triggers);
+    job_recover_fanouts fans the event out again after 5 minutes
 Idempotency: delivery ids derive from the event and the subscriber (created once); task ids too
-Writes: teams/{teamId}/deliveries/{eventId}__{subscriber}; Cloud Tasks queue taskDeliverEvent
+Writes: teams/{teamId}/deliveries/{eventId}__{subscriber}, the event's fanoutPending (false once done);
+    Cloud Tasks queue taskDeliverEvent
 """
 
 from typing import Any

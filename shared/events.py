@@ -1,6 +1,7 @@
 """The product's events: one document per event, in the Standard Webhooks envelope.
 
-`teams/{teamId}/events/{eventId}` holds `{"type", "timestamp", "data"}`; the id is chosen by the
+`teams/{teamId}/events/{eventId}` holds `{"type", "timestamp", "data"}` (and `createdAt`,
+`fanoutPending`, `fanoutCompletedAt` for the fan-out's recovery); the id is chosen by the
 caller from what caused the event (a trigger's event id, a connection and a day...), and the document is
 created with `create()`, so a redelivered cause emits nothing twice.
 """
@@ -22,6 +23,8 @@ def emit(team_id: str, event_type: str, data: dict[str, Any], event_id: str) -> 
         "timestamp": now.isoformat().replace("+00:00", "Z"),
         "data": data,
         "createdAt": now,
+        # Until on_event_created has queued every delivery; the recovery sweep finds it while true.
+        store.FANOUT_PENDING: True,
     }
     if not store.create(team_id, event_id, body):
         return False

@@ -36,6 +36,10 @@ def task_id(*parts: str) -> str:
     return "t-" + ids.digest(*parts)
 
 
+def _emulated() -> bool:
+    return bool(os.environ.get("CLOUD_TASKS_EMULATOR_HOST"))
+
+
 def enqueue(
     function_name: str, data: dict[str, Any], dedupe_id: str | None = None, delay_seconds: int | None = None
 ) -> bool:
@@ -47,10 +51,16 @@ def enqueue(
         queue.enqueue({"data": data}, options)
     except admin_errors.AlreadyExistsError:
         return False
+    except admin_errors.ConflictError as error:
+        # The Tasks emulator answers a repeated id with a plain-text 409, which firebase-admin 7.7.0
+        # raises as a ConflictError; Cloud Tasks answers ALREADY_EXISTS (above). Only there.
+        if not (_emulated() and "already exists" in str(error)):
+            raise
+        return False
     except ValueError as error:
         # firebase-admin 7.7.0 drops the first character of the task name the Tasks emulator answers
         # ("rojects/...") and then fails to parse it, after the task was created. Only there.
-        if not (os.environ.get("CLOUD_TASKS_EMULATOR_HOST") and "resource name" in str(error)):
+        if not (_emulated() and "resource name" in str(error)):
             raise
     return True
 

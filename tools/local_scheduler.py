@@ -12,12 +12,15 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.sweeps import Sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PROJECT_ID = "demo-integrations"
-JOBS_EVERY_SECONDS = {"job_refresh_tokens": 600}
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -26,6 +29,14 @@ def _reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def scheduled_jobs() -> dict[str, Sweep]:
+    """Every job_* function and the sweep it starts (a unit test checks that none is missing)."""
+    from shared.oauth.scheduler import REFRESH_SWEEP
+    from shared.webhooks.recovery import FANOUT_RECOVERY_SWEEP
+
+    return {"job_refresh_tokens": REFRESH_SWEEP, "job_recover_fanouts": FANOUT_RECOVERY_SWEEP}
 
 
 def main() -> int:
@@ -39,21 +50,22 @@ def main() -> int:
     import firebase_admin
 
     from shared import log
-    from shared.oauth.scheduler import sweep
 
     if not firebase_admin._apps:
         firebase_admin.initialize_app(options={"projectId": PROJECT_ID})
-    jobs = {"job_refresh_tokens": sweep}
+    # Each job_* function starts its sweep; the page and item tasks then run in the functions emulator,
+    # dispatched by its Cloud Tasks emulator, as in production.
+    jobs = scheduled_jobs()
     next_run = dict.fromkeys(jobs, 0.0)
     log.info("local scheduler running", jobs=sorted(jobs))
     while True:
         now = time.monotonic()
-        for name, job in jobs.items():
+        for name, sweep in jobs.items():
             if now >= next_run[name]:
-                next_run[name] = now + JOBS_EVERY_SECONDS[name]
+                next_run[name] = now + sweep.every.total_seconds()
                 try:
                     with log.bound(function=name):
-                        job()
+                        sweep.start()
                 except Exception as error:  # noqa: BLE001 - a failed run is logged; the next one comes
                     log.exception("local scheduled job failed", error)
         time.sleep(5)

@@ -1,21 +1,17 @@
-"""The token-refresh schedule: a sweep every 10 minutes fans out one task per due connection."""
+"""The token-refresh schedule: every 10 minutes, one task per due connection, paged (shared/sweeps.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
-from shared import log, tasks
 from shared.models.base import InputModel, TeamId
 from shared.models.oauth import OAuthId
+from shared.models.sweeps import DueItem
 from shared.oauth import tokens
 from shared.store import oauth as store
+from shared.sweeps import Sweep
 
 REFRESH_TASK = "taskRefreshToken"
-SWEEP_MINUTES = 10
-
-Enqueue = Callable[[str, dict[str, str], str], bool]
 
 
 class RefreshTask(InputModel):
@@ -23,32 +19,23 @@ class RefreshTask(InputModel):
     oauth_id: OAuthId
 
 
-@dataclass(frozen=True)
-class SweepReport:
-    due: int
-    queued: int
+def _expiring(scheduled_at: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
+    return store.connections_expiring(scheduled_at + tokens.REFRESH_AHEAD, after, limit)
 
 
-def _slot(now: datetime) -> str:
-    """The schedule slot: tasks for the same connection in the same slot are one task."""
-    minute = now.minute - now.minute % SWEEP_MINUTES
-    return now.replace(minute=minute, second=0, microsecond=0).isoformat()
+def _idle(scheduled_at: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
+    return store.connections_idle(scheduled_at - tokens.REFRESH_AT_LEAST_EVERY, after, limit)
 
 
-def sweep(now: datetime | None = None, enqueue: Enqueue = tasks.enqueue) -> SweepReport:
-    """Queue a refresh for every active connection expiring within 15 minutes or idle for 24 hours.
-
-    Idempotent per slot: a re-run of the same schedule tick queues nothing twice.
-    """
-    now = now or datetime.now(UTC)
-    due = store.connections_due(now, tokens.REFRESH_AHEAD, tokens.REFRESH_AT_LEAST_EVERY)
-    queued = 0
-    for team_id, oauth_id in due:
-        data = {"teamId": team_id, "oauthId": oauth_id}
-        if enqueue(REFRESH_TASK, data, tasks.task_id("refresh", team_id, oauth_id, _slot(now))):
-            queued += 1
-    log.info("token refresh sweep", due=len(due), queued=queued)
-    return SweepReport(due=len(due), queued=queued)
+# Active connections expiring within 15 minutes or not refreshed for 24 hours: two indexed ranges.
+REFRESH_SWEEP = Sweep(
+    name="refresh-tokens",
+    every=timedelta(minutes=10),
+    page_task="taskRefreshTokensPage",
+    item_task=REFRESH_TASK,
+    sources={"expiring": _expiring, "idle": _idle},
+    item=lambda item: {"teamId": item.team_id, "oauthId": item.document_id},
+)
 
 
 def run_refresh(task: RefreshTask) -> str:

@@ -17,7 +17,8 @@ from shared.models.oauth import (
     OAuthProvider,
     OAuthStateDoc,
 )
-from shared.store import paths
+from shared.models.sweeps import DueItem
+from shared.store import paging, paths
 from shared.store.client import db, from_snapshot, translated_errors
 
 # ---------------------------------------------------------------- states
@@ -82,22 +83,17 @@ def user_connections(
         return [_connection(snapshot, team_id) for snapshot in query.stream()]
 
 
-def connections_due(
-    now: datetime, expiring_within: timedelta, stale_after: timedelta
-) -> list[tuple[str, str]]:
-    """(teamId, oauthId) of active connections expiring soon or not refreshed for a while."""
-    group = db().collection_group(paths.OAUTH_TOKENS)
-    active = FieldFilter("status", "==", ConnectionStatus.ACTIVE.value)
-    expiring = group.where(filter=active).where(filter=FieldFilter("expiresAt", "<=", now + expiring_within))
-    stale = group.where(filter=active).where(filter=FieldFilter("lastRefreshedAt", "<=", now - stale_after))
-    found: dict[str, tuple[str, str]] = {}
-    with translated_errors():
-        for query in (expiring, stale):
-            for snapshot in query.stream():
-                team_ref = snapshot.reference.parent.parent
-                if team_ref is not None:
-                    found[snapshot.reference.path] = (team_ref.id, snapshot.id)
-    return sorted(found.values())
+_ACTIVE = ("status", ConnectionStatus.ACTIVE.value)
+
+
+def connections_expiring(due_by: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
+    """A page of active connections whose token expires by `due_by` (index: status, expiresAt)."""
+    return paging.due_page(paths.OAUTH_TOKENS, "expiresAt", due_by, after, limit, equal=_ACTIVE)
+
+
+def connections_idle(refreshed_by: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
+    """A page of active connections last refreshed by `refreshed_by` (index: status, lastRefreshedAt)."""
+    return paging.due_page(paths.OAUTH_TOKENS, "lastRefreshedAt", refreshed_by, after, limit, equal=_ACTIVE)
 
 
 # ---------------------------------------------------------------- refresh leases

@@ -1,4 +1,9 @@
-"""Fan an event out: one delivery document and one task per subscriber of its type."""
+"""Fan an event out: one delivery document and one task per subscriber of its type.
+
+An event stays `fanoutPending` until every subscriber has its delivery and its task; a fan-out that
+died midway is run again by the recovery sweep (shared/webhooks/recovery.py), which the derived
+delivery and task ids make safe.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from shared import log, tasks
 from shared.models.integrations import IntegrationType
 from shared.models.webhooks import DeliveryDoc, SubscriberKind
 from shared.store import deliveries as store
+from shared.store import events as event_store
 
 DELIVERY_TASK = "taskDeliverEvent"
 
@@ -80,11 +86,14 @@ def fan_out(team_id: str, event_id: str, enqueue: Enqueue = tasks.enqueue) -> in
         )
         # Queued even when the delivery existed: a redelivered fan-out may have crashed before this,
         # and the derived task id makes a second queueing a no-op.
+        # For attempt 1 only: should Cloud Tasks have forgotten the id by the time a recovery queues
+        # it again, the task finds attempt 1 made and does nothing, instead of attempting out of turn.
         if enqueue(
             DELIVERY_TASK,
-            {"teamId": team_id, "deliveryId": delivery_id},
+            {"teamId": team_id, "deliveryId": delivery_id, "attempt": 1},
             tasks.task_id(team_id, delivery_id, "1"),
         ):
             queued += 1
+    event_store.mark_fanned_out(team_id, event_id, datetime.now(UTC))
     log.info("event fanned out", eventId=event_id, eventType=event.type, queued=queued)
     return queued

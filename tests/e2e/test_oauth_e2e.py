@@ -1,5 +1,6 @@
 """OAuth through the emulator suite: the whole redirect chain over HTTP (start, the provider's consent,
-the emulator-served callback, back to the return URL), then a refresh run as a Cloud Tasks task."""
+the emulator-served callback, back to the return URL), then a refresh run as a Cloud Tasks task; and
+the refresh sweep paged through the Cloud Tasks emulator (page tasks, then refresh tasks)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import requests
 from google.cloud import firestore
 
 from shared import tasks
+from shared.oauth.scheduler import REFRESH_SWEEP
 from tests.e2e.conftest import PROJECT_ID, Team, call_function
 from tests.support.http_servers import serving
-from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer
+from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer, acme_provider
 
 
 @pytest.fixture
@@ -89,3 +91,46 @@ def test_connect_then_refresh_through_a_task(
     while connection.get().to_dict()["expiresAt"] < datetime.now(UTC) + timedelta(minutes=30):
         assert time.monotonic() < deadline
         time.sleep(0.5)
+
+
+def test_the_refresh_sweep_pages_through_the_tasks_emulator(team: Team, oauth_server: OAuthServer) -> None:
+    provider = call_function(
+        "oauth_providers_set", acme_provider(oauth_server.url, team.team_id), team.owner_token
+    )
+    assert provider.status == 200, provider.body
+    refresh_tokens = set()
+    for number in range(5):
+        refresh_token = oauth_server.issue_refresh_token()
+        refresh_tokens.add(refresh_token)
+        stored = call_function(
+            "oauth_tokens_store",
+            {
+                "teamId": team.team_id,
+                "provider": "custom",
+                "customProviderId": "acme",
+                "userId": f"user-{number}",
+                "accessToken": f"access-{number}",
+                "refreshToken": refresh_token,
+                "expiresAt": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
+            },
+            token=team.owner_token,
+        )
+        assert stored.status == 200, stored.body
+    if not firebase_admin._apps:
+        firebase_admin.initialize_app(options={"projectId": PROJECT_ID})
+
+    # What job_refresh_tokens runs, in pages of 2: the Tasks emulator dispatches the page tasks to the
+    # functions emulator, each queues the next page and its connections' refresh tasks.
+    now = datetime.now(UTC)
+    assert REFRESH_SWEEP.start(now, page_size=2) == 2
+    assert REFRESH_SWEEP.start(now, page_size=2) == 0  # the same tick again: the emulator refuses the ids
+
+    deadline = time.monotonic() + 90
+    while oauth_server.refresh_grants() < 5 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    used = [
+        request["refresh_token"]
+        for request in oauth_server.token_requests
+        if request.get("grant_type") == "refresh_token"
+    ]
+    assert sorted(used) == sorted(refresh_tokens)

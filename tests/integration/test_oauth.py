@@ -33,6 +33,8 @@ from shared.oauth import scheduler, tokens
 from tests.integration.conftest import all_documents
 from tests.support.callables import call
 from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer, acme_provider
+from tests.support.sweeps import PageRunner
+from tests.support.task_queue import RecordingQueue
 
 RETURN_URL = "http://localhost:3000/settings/integrations?tab=oauth"
 CALLBACK_URL = "http://127.0.0.1:5001/demo-integrations/us-central1/oauth_callback"
@@ -555,23 +557,18 @@ def test_the_sweep_refreshes_exactly_the_due_connections(
     seed_connection(
         db, team, "needs-reauth", timedelta(minutes=1), status="needs_reauth", refresh_token="gone"
     )
-    queued: dict[str, dict[str, str]] = {}
-
-    def enqueue(function: str, data: dict[str, str], dedupe_id: str) -> bool:
-        assert function == "taskRefreshToken"
-        if dedupe_id in queued:
-            return False
-        queued[dedupe_id] = data
-        return True
+    runner = PageRunner(scheduler.REFRESH_SWEEP, RecordingQueue())
 
     now = datetime.now(UTC)
-    report = scheduler.sweep(now, enqueue)
-    again = scheduler.sweep(now, enqueue)  # the same tick, delivered twice
+    scheduler.REFRESH_SWEEP.start(now, runner.queue)
+    runner.run_all()
+    scheduler.REFRESH_SWEEP.start(now, runner.queue)  # the same tick, delivered twice
+    runner.run_all()
+    queued = {task.dedupe_id: task.data for task in runner.queue.of("taskRefreshToken")}
 
     due = sorted(data["oauthId"] for data in queued.values())
     assert due == ["expired", "idle-25-hours", "in-14-min", "in-5-min"]
-    assert (report.due, report.queued) == (4, 4)
-    assert again.queued == 0
+    assert runner.ran == 2  # one page for each of the two due queries
     outcomes = {
         data["oauthId"]: scheduler.run_refresh(scheduler.RefreshTask.model_validate(data))
         for data in queued.values()

@@ -261,16 +261,8 @@ def test_endpoint_overrides_replace_only_the_named_endpoints(monkeypatch: pytest
         (datetime(2027, 3, 14, 23, 59, 59, tzinfo=UTC), "2027-03-14T23:50:00+00:00"),
     ],
 )
-def test_the_slot_floors_to_ten_minutes(now: datetime, slot: str) -> None:
-    assert scheduler._slot(now) == slot
-
-
-def test_two_ticks_in_one_slot_make_the_same_task_id() -> None:
-    first = tasks.task_id("refresh", "team-a", "c1", scheduler._slot(datetime(2027, 1, 1, 8, 1, tzinfo=UTC)))
-    again = tasks.task_id("refresh", "team-a", "c1", scheduler._slot(datetime(2027, 1, 1, 8, 9, tzinfo=UTC)))
-    later = tasks.task_id("refresh", "team-a", "c1", scheduler._slot(datetime(2027, 1, 1, 8, 10, tzinfo=UTC)))
-    assert first == again
-    assert later != first
+def test_the_refresh_slot_floors_to_ten_minutes(now: datetime, slot: str) -> None:
+    assert scheduler.REFRESH_SWEEP.slot(now).isoformat() == slot
 
 
 # --- task ids -------------------------------------------------------------------------------------
