@@ -30,3 +30,13 @@ def check_url(url: str, field: str) -> None:
     loopback_allowed = is_loopback_host(parts.hostname) and get_settings().allow_private_networks
     if parts.scheme == "http" and not loopback_allowed:
         raise _invalid(field, "must use https")
+
+
+def origin(url: str) -> str:
+    """`https://api.example.com:443`: what a secret given for this URL is bound to (scheme, host, port)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        port = -1
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"

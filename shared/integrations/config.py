@@ -9,8 +9,9 @@ by the caller, and replaced in the stored configuration by a mask.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pydantic
 
@@ -28,7 +29,8 @@ from shared.models.integrations import (
     WebhookConfig,
     ZapierConfig,
 )
-from shared.urls import check_url
+from shared.outbound import SECRET_QUERY_PARAMETERS
+from shared.urls import check_url, origin
 
 # Field paths whose values are secrets, per type, as `/`-separated camelCase names (header names may
 # hold dots, never a slash). `headers/*` is every header value: custom headers are where API keys travel.
@@ -40,6 +42,18 @@ SECRET_PATHS: dict[IntegrationType, tuple[str, ...]] = {
     IntegrationType.GRAPHQL: ("auth/token", "auth/password", "auth/headerValue", "headers/*"),
     IntegrationType.WEBHOOK: (),
 }
+
+# The URL each type sends its requests (and the credentials bound to it) to. Such a URL is itself sealed
+# when it carries a credential (a Discord- or Teams-style token in its path, `?apikey=` in its query).
+TARGET_URL: dict[IntegrationType, str] = {
+    IntegrationType.REST: "baseUrl",
+    IntegrationType.GRAPHQL: "endpoint",
+    IntegrationType.WEBHOOK: "url",
+}
+# Secrets sent with every request to the target URL: they were given for its origin and only go there.
+ORIGIN_BOUND_PATHS = ("auth/token", "auth/password", "auth/headerValue", "headers/*")
+# A path segment this long of letters and digits (and `-`, `_`) mixed is taken for a token.
+TOKEN_SEGMENT = re.compile(r"^(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9_-]{16,}$")
 
 # Secrets that are not part of the configuration (names start with "_"): the webhook signing secret
 # and, during a rotation, the one it replaces.
@@ -146,11 +160,29 @@ def _set(config: dict[str, Any], path: str, value: Any) -> None:
 
 
 def masked_secret(value: str) -> str:
-    """What an answer shows of a secret: a URL keeps its scheme and host; a token its ends."""
+    """What an answer shows of a secret: a URL its scheme and host and a hint (`https://host/…WxYz`);
+    a token at most its last 4 characters (shared.crypto.mask)."""
     parts = urlsplit(value)
     if parts.scheme in {"http", "https"} and parts.hostname:
-        return f"{parts.scheme}://{parts.hostname}/…"
+        return f"{parts.scheme}://{parts.hostname}/{mask(value)}"
     return mask(value)
+
+
+def bears_credentials(url: str) -> bool:
+    """Whether a URL carries a credential: a query parameter named like one, or a token in its path."""
+    parts = urlsplit(url)
+    names = [name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    if any(name in SECRET_QUERY_PARAMETERS or "token" in name or "key" in name for name in names):
+        return True
+    return any(TOKEN_SEGMENT.match(segment) for segment in parts.path.split("/"))
+
+
+def _secret_paths(integration_type: IntegrationType, config: dict[str, Any]) -> list[str]:
+    found = _paths(config, SECRET_PATHS[integration_type])
+    target = TARGET_URL.get(integration_type)
+    if target is not None and isinstance(config.get(target), str) and bears_credentials(config[target]):
+        found.append(target)
+    return found
 
 
 def split_secrets(
@@ -159,11 +191,40 @@ def split_secrets(
     """(the configuration with each secret masked, {path: secret})."""
     public = copy.deepcopy(config)
     secrets: dict[str, str] = {}
-    for path in _paths(config, SECRET_PATHS[integration_type]):
+    for path in _secret_paths(integration_type, config):
         secret = _get(config, path)
         secrets[path] = secret
         _set(public, path, masked_secret(secret))
     return public, secrets
+
+
+def target_changed(
+    integration_type: IntegrationType, current: dict[str, Any], merged: dict[str, Any]
+) -> bool:
+    """Whether the origin the integration sends its requests to changes."""
+    target = TARGET_URL.get(integration_type)
+    if target is None or not isinstance(current.get(target), str) or not isinstance(merged.get(target), str):
+        return False
+    return origin(current[target]) != origin(merged[target])
+
+
+def check_secrets_follow_origin(
+    integration_type: IntegrationType, current: dict[str, Any], change: dict[str, Any], merged: dict[str, Any]
+) -> None:
+    """Retargeting an integration needs its credentials again: a stored secret is bound to the origin it
+    was given for, so an admin cannot send it to a host of their choosing and read it there.
+
+    `current` and `merged` are full configurations (secrets in), `change` what the caller sent.
+    """
+    if not target_changed(integration_type, current, merged):
+        return
+    target = TARGET_URL[integration_type]
+    for path in _paths(current, ORIGIN_BOUND_PATHS):
+        still_used = _paths(merged, (path,))
+        given_again = _paths(change, (path,))
+        if still_used and not given_again:
+            field = "config." + path.replace(PATH_SEPARATOR, ".")
+            raise _invalid(field, f"give it again to send it to a new origin ({target} changed)")
 
 
 def join_secrets(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:

@@ -28,9 +28,11 @@ from shared.models.integrations import (
     IntegrationUpdate,
     TestResult,
 )
+from shared.models.teams import Role
 from shared.pagination import decode_cursor, page_of
 from shared.settings import get_settings
 from shared.store import integrations as store
+from shared.store import oauth as oauth_store
 from shared.store import paths
 
 
@@ -75,11 +77,35 @@ def to_public(doc: IntegrationDoc) -> IntegrationPublic:
     )
 
 
+def connection_field(integration_type: IntegrationType, config: dict[str, Any]) -> tuple[str, str] | None:
+    """(the field, the oauthId) when the configuration signs its calls with an OAuth connection."""
+    if integration_type is IntegrationType.SLACK and isinstance(config.get("oauthId"), str):
+        return "config.oauthId", config["oauthId"]
+    auth = config.get("auth")
+    if isinstance(auth, dict) and auth.get("type") == "oauth" and isinstance(auth.get("oauthId"), str):
+        return "config.auth.oauthId", auth["oauthId"]
+    return None
+
+
+def check_connection_use(caller: Caller, role: Role, team_id: str, named: tuple[str, str] | None) -> None:
+    """An integration may use only its creator's OAuth connections (an owner's may use any): an admin
+    cannot point an integration at a colleague's connection and have its token sent to their server."""
+    if named is None:
+        return
+    field, oauth_id = named
+    connection = oauth_store.get_connection(team_id, oauth_id)
+    if connection is None:
+        raise errors.InvalidArgument("no OAuth connection of this team has this id", field=field)
+    if role is not Role.OWNER and connection.user_id != caller.uid:
+        raise errors.PermissionDenied("only an owner may use another user's OAuth connection", field=field)
+
+
 def create_integration(caller: Caller, data: IntegrationCreate) -> IntegrationCreated:
-    require_admin(caller, data.team_id)
+    role = require_admin(caller, data.team_id)
     if data.marketplace_id is not None:
         _check_marketplace_entry(data.marketplace_id, data.type)
     config = configs.to_wire(configs.parse_config(data.type, data.config))
+    check_connection_use(caller, role, data.team_id, connection_field(data.type, config))
     public_config, secrets = configs.split_secrets(data.type, config)
     signing_secret = None
     if data.type is IntegrationType.WEBHOOK:
@@ -188,7 +214,7 @@ def list_integrations(caller: Caller, data: IntegrationListQuery) -> Page[Integr
 
 def update_integration(caller: Caller, data: IntegrationUpdate) -> IntegrationPublic:
     """Name, description, enabled, and `config` merged over the current one (null removes a field)."""
-    require_admin(caller, data.team_id)
+    role = require_admin(caller, data.team_id)
     given = data.model_fields_set
 
     def change(
@@ -201,8 +227,16 @@ def update_integration(caller: Caller, data: IntegrationUpdate) -> IntegrationPu
         new_credentials = None
         if "config" in given and data.config is not None:
             secrets = unseal(credentials)
-            merged = configs.merge(configs.join_secrets(current.config, secrets), data.config)
+            full_current = configs.join_secrets(current.config, secrets)
+            merged = configs.merge(full_current, data.config)
             config = configs.to_wire(configs.parse_config(current.type, merged))
+            configs.check_secrets_follow_origin(current.type, full_current, data.config, config)
+            # Naming a connection, or sending its token to a new origin, is using it anew.
+            named = connection_field(current.type, config)
+            if named != connection_field(current.type, full_current) or configs.target_changed(
+                current.type, full_current, config
+            ):
+                check_connection_use(caller, role, current.team_id, named)
             public_config, new_secrets = configs.split_secrets(current.type, config)
             # Secrets outside the configuration (the signing secret) are kept as they are.
             new_secrets.update({path: value for path, value in secrets.items() if path.startswith("_")})

@@ -29,7 +29,7 @@ from shared.settings import get_settings
 from shared.store import oauth as store
 from shared.store import paths
 from shared.store import secrets as secret_store
-from shared.urls import check_url
+from shared.urls import check_url, origin
 
 REGISTRY_FILE = Path(__file__).with_name("providers.json")
 CLIENT_SECRET = "clientSecret"
@@ -118,6 +118,12 @@ def _to_public(doc: CustomProviderDoc) -> CustomProviderPublic:
     return CustomProviderPublic.model_validate(doc.model_dump())
 
 
+def _secret_destinations(provider: CustomProviderDoc | CustomProviderSet) -> tuple[str, str | None]:
+    """The origins the client secret is sent to."""
+    revocation = provider.revocation_url
+    return origin(provider.token_url), origin(revocation) if revocation else None
+
+
 def set_custom_provider(caller: Caller, data: CustomProviderSet) -> CustomProviderPublic:
     """Create or replace a custom provider; its client secret is sealed and never answered."""
     require_admin(caller, data.team_id)
@@ -128,6 +134,17 @@ def set_custom_provider(caller: Caller, data: CustomProviderSet) -> CustomProvid
     existing = store.get_custom_provider(data.team_id, data.provider_id)
     if existing is None and data.client_secret is None:
         raise errors.InvalidArgument("clientSecret: is required for a new provider", field="clientSecret")
+    if (
+        existing is not None
+        and data.client_secret is None
+        and _secret_destinations(existing) != _secret_destinations(data)
+    ):
+        # The client secret goes to the token (and revocation) endpoint: kept only while they stay put,
+        # so an admin cannot point them at a server of their own and read the secret there.
+        raise errors.InvalidArgument(
+            "clientSecret: give it again to send it to a new token or revocation endpoint",
+            field="clientSecret",
+        )
     now = datetime.now(UTC)
     doc = CustomProviderDoc(
         id=data.provider_id,

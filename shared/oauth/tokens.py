@@ -32,6 +32,7 @@ from shared.models.oauth import (
     OAuthTokenStore,
     ProviderSpec,
 )
+from shared.models.teams import Role
 from shared.oauth.providers import ClientCredentials, connection_provider_key, resolve
 from shared.store import oauth as store
 from shared.store import paths
@@ -402,9 +403,21 @@ def is_due(connection: OAuthConnectionDoc, now: datetime) -> bool:
 
 
 def store_token(caller: Caller, data: OAuthTokenStore) -> OAuthConnectionPublic:
-    require_admin(caller, data.team_id)
+    """Store a token obtained elsewhere. An admin stores their own (`userId` is their uid); an owner may
+    store one for any user, but never over another user's live connection (revoke it first)."""
+    role = require_admin(caller, data.team_id)
+    for_someone_else = data.user_id != caller.uid
+    if for_someone_else and role is not Role.OWNER:
+        raise errors.PermissionDenied("only an owner may store a token for another user", field="userId")
     if data.provider is OAuthProvider.CUSTOM:
         resolve(data.team_id, data.provider, data.custom_provider_id)  # the provider must exist
+    existing = store.get_connection(
+        data.team_id, oauth_id_for(data.provider, data.custom_provider_id, data.user_id)
+    )
+    if for_someone_else and existing is not None and existing.status is not ConnectionStatus.REVOKED:
+        raise errors.AlreadyExists(
+            "this user has a connection to this provider: revoke it before storing another", field="userId"
+        )
     connection = save_connection(
         data.team_id,
         data.provider,

@@ -74,7 +74,7 @@ def test_slack_webhook_posts_a_message(team: str) -> None:
     with serving(lambda _r: Reply(200, b"ok")) as slack:
         hook = f"{slack.url}/services/T000/B000/s3cr3tHookPart"
         created = create(team, "slack", {"webhookUrl": hook}).result
-        assert created["config"]["webhookUrl"] == "http://127.0.0.1/…"
+        assert created["config"]["webhookUrl"] == "http://127.0.0.1/…Part"
 
         result = run_test(team, created["id"])
 

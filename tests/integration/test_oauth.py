@@ -422,7 +422,7 @@ def test_a_token_obtained_elsewhere_is_stored_sealed(db: firestore.Client, team:
             "expiresAt": (datetime.now(UTC) + timedelta(minutes=30)).isoformat(),
             "scopes": ["crm.objects.contacts.read"],
         },
-        uid="admin",
+        uid="owner",
     )
     assert answer.status == 200, answer.body
     assert answer.result["id"] == "hubspot_user-42"

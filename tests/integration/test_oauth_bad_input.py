@@ -83,7 +83,7 @@ def existing(team: str) -> str:
             "accessToken": "existing-access-token-value",
             "refreshToken": "existing-refresh-token-value",
         },
-        uid="admin",
+        uid="owner",
     )
     assert stored.status == 200, stored.body
     assert stored.result["id"] == CONNECTION
@@ -105,7 +105,8 @@ def good_input(function: Callable[..., Any], team: str) -> dict[str, Any]:
     if function is oauth_providers_list:
         return {"teamId": team}
     if function is oauth_tokens_store:
-        return {"teamId": team, **custom, "userId": USER, "accessToken": "another-access-token-value"}
+        # The caller's own connection (the owner's): never over another user's live one.
+        return {"teamId": team, **custom, "userId": "owner", "accessToken": "another-access-token-value"}
     if function is oauth_tokens_get:
         return {"teamId": team, **custom, "userId": USER}
     if function is oauth_tokens_refresh:

@@ -176,6 +176,7 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
         "oauth_tokens_store other user",
         oauth_tokens_store,
         {**query, "userId": "user-2", "accessToken": OTHER_ACCESS_TOKEN, "refreshToken": OTHER_REFRESH_TOKEN},
+        uid="owner",  # a token for another user: owners only
     )
     other_id = other.result["id"]
     assert sealed.unseal(owner, db.document(owner).get().to_dict()["encrypted"]) == {

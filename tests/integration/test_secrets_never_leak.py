@@ -184,7 +184,14 @@ def test_no_secret_leaves_through_answers_documents_or_logs(
                 "config": {"webhookUrl": f"{closed}/services/T000/B000/{SLACK_SEGMENT_ROTATED}"},
             },
             "zapier": {"config": {"hookUrl": f"{closed}/hooks/catch/1/{ZAPIER_SEGMENT_ROTATED}/"}},
-            "rest bearer": {"config": {"baseUrl": f"{closed}/v1", "auth": {"token": REST_TOKEN_ROTATED}}},
+            # A new origin: every credential bound to the old one is given again.
+            "rest bearer": {
+                "config": {
+                    "baseUrl": f"{closed}/v1",
+                    "auth": {"token": REST_TOKEN_ROTATED},
+                    "headers": {"X-Api-Key": REST_HEADER_VALUE},
+                }
+            },
             "graphql basic": {
                 "config": {"endpoint": f"{closed}/graphql", "auth": {"password": GRAPHQL_PASSWORD_ROTATED}}
             },

@@ -396,7 +396,7 @@ def test_masks_show_a_url_s_host_and_at_most_a_token_s_last_four() -> None:
         {"baseUrl": "https://api.example.com", "auth": {"type": "bearer", "token": TOKEN}},
     )
 
-    assert public["webhookUrl"] == "https://hooks.slack.com/…"
+    assert public["webhookUrl"] == f"https://hooks.slack.com/…{SLACK_HOOK[-4:]}"
     assert rest_public["auth"]["token"] == f"…{TOKEN[-4:]}"
 
 
