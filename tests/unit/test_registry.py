@@ -126,6 +126,21 @@ def test_the_manifest_trigger_is_the_documented_one(manifest: dict[str, Any]) ->
         assert TRIGGER_KEYS[documented_trigger(name)] in endpoint, name
 
 
+def test_task_functions_deploy_private(manifest: dict[str, Any]) -> None:
+    """Cloud Tasks alone may run a task: the manifest declares no invoker for any task queue, so only
+    principals holding roles/cloudtasks.enqueuer and roles/cloudfunctions.invoker may call it (the SDK's
+    documented default); nothing but the public transports (callables, https) is reachable over HTTP."""
+    tasks = {
+        name: endpoint for name, endpoint in manifest["endpoints"].items() if "taskQueueTrigger" in endpoint
+    }
+
+    assert tasks
+    for name, endpoint in tasks.items():
+        assert endpoint["taskQueueTrigger"].get("invoker") in (None, ["private"]), name
+        assert "httpsTrigger" not in endpoint, name
+        assert "callableTrigger" not in endpoint, name
+
+
 def test_a_cold_start_imports_only_the_function_it_serves() -> None:
     """functions-framework imports main.py and asks for its target: one function's module is loaded."""
     code = (
