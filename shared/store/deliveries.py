@@ -21,7 +21,7 @@ from shared.models.webhooks import (
     SubscriberKind,
 )
 from shared.store import paths, request_logs
-from shared.store.client import db, from_snapshot, translated_errors
+from shared.store.client import background, db, from_snapshot, translated_errors
 from shared.store.secrets import sealed_of
 
 # Subscribers that are integrations; the other kinds are event subscriptions.
@@ -229,6 +229,27 @@ def _get_all(client: firestore.Client, document_paths: Iterable[str]) -> dict[st
     refs = [client.document(path) for path in dict.fromkeys(document_paths)]
     with translated_errors():
         return {snapshot.reference.path: snapshot for snapshot in client.get_all(refs)}
+
+
+def load_and_claim(
+    team_id: str, delivery_id: str, attempt: int, claimed_at: datetime
+) -> tuple[AttemptDocuments, datetime | None]:
+    """`load_attempt` and `claim_attempt` at once: two round trips in the time of about one."""
+    claim = background().submit(claim_attempt, team_id, delivery_id, attempt, claimed_at)
+    documents = load_attempt(team_id, delivery_id)
+    return documents, claim.result()
+
+
+def release_claim(team_id: str, delivery_id: str, attempt: int, version: datetime) -> None:
+    """Give back a claim taken for an attempt that is not due (unless someone changed it since)."""
+    client = db()
+    try:
+        with translated_errors():
+            client.document(paths.delivery_attempt(team_id, delivery_id, attempt)).delete(
+                option=client.write_option(last_update_time=version)
+            )
+    except errors.FailedPrecondition:
+        pass
 
 
 def load_attempt(team_id: str, delivery_id: str) -> AttemptDocuments:

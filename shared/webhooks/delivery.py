@@ -296,19 +296,28 @@ def deliver(
     scheduled task after a manual retry, or a redelivery) sends nothing.
     """
     now = clock()
-    documents = store.load_attempt(team_id, delivery_id)
+    # The attempt the task names is claimed while the documents are read (a task without a number is
+    # the fan-out's: its attempt is the first, unless the task was made before numbers existed).
+    named = attempt or 1
+    documents, claim = store.load_and_claim(team_id, delivery_id, named, now)
     delivery = documents.delivery
-    if delivery is None or delivery.status in FINISHED:
+    due = None if delivery is None or delivery.status in FINISHED else delivery.attempt_count + 1
+    if claim is not None and named != due:
+        # Only a task for a delivery that does not exist gets here (a task names at most the attempt
+        # due, and every attempt before it was claimed): give the claim back.
+        store.release_claim(team_id, delivery_id, named, claim)
+        claim = None
+    if delivery is None or due is None:
         return "nothing to do"
-    next_attempt = delivery.attempt_count + 1
-    if attempt is not None and attempt != next_attempt:
+    if attempt is not None and attempt != due:
         if attempt == delivery.attempt_count:
             # Its attempt is recorded; its worker may have crashed before queueing the next one.
             _queue_next(documents, now, enqueue)
         return "stale task"
-    claim = store.claim_attempt(team_id, delivery_id, next_attempt, now)
+    if claim is None and named != due:
+        claim = store.claim_attempt(team_id, delivery_id, due, now)
     if claim is None:
-        return _claimed_already(documents, next_attempt, now, enqueue)
+        return _claimed_already(documents, due, now, enqueue)
     planned = _plan(documents, now)
     if planned is None:
         store.update_delivery(
@@ -319,7 +328,7 @@ def deliver(
         return "cancelled"
     audit_records: list[RequestLogDoc] = []
     outcome = planned.send(audit_records.append)
-    return _record(documents, next_attempt, claim, outcome, audit_records, now, enqueue)
+    return _record(documents, due, claim, outcome, audit_records, now, enqueue)
 
 
 def _queue_next(documents: store.AttemptDocuments, now: datetime, enqueue: Enqueue) -> None:
