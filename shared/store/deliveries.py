@@ -89,6 +89,9 @@ def delete_subscription(team_id: str, subscription_id: str) -> bool:
     return bool(existed)
 
 
+# ---------------------------------------------------------------- deliveries
+
+
 def _delivery(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> DeliveryDoc:
     return from_snapshot(DeliveryDoc, snapshot, teamId=team_id)
 
@@ -339,7 +342,7 @@ def audit_record_id(delivery_id: str, attempt: int) -> str:
     return f"{delivery_id}~{attempt}"
 
 
-def _own_writes(client: firestore.Client, batch: Any, record: AttemptRecord) -> None:
+def _own_writes(client: firestore.Client, batch: firestore.WriteBatch, record: AttemptRecord) -> None:
     team_id = record.team_id
     batch.update(
         client.document(paths.delivery_attempt(team_id, record.delivery_id, record.attempt)),
@@ -353,7 +356,7 @@ def _own_writes(client: firestore.Client, batch: Any, record: AttemptRecord) -> 
         )
 
 
-def _subscriber_writes(client: firestore.Client, batch: Any, record: AttemptRecord) -> None:
+def _subscriber_writes(client: firestore.Client, batch: firestore.WriteBatch, record: AttemptRecord) -> None:
     team_id, change = record.team_id, record.subscriber
     if change is None:
         return
@@ -368,12 +371,12 @@ def _subscriber_writes(client: firestore.Client, batch: Any, record: AttemptReco
         )
 
 
-def _event_write(client: firestore.Client, batch: Any, record: AttemptRecord) -> None:
+def _event_write(client: firestore.Client, batch: firestore.WriteBatch, record: AttemptRecord) -> None:
     if record.event is not None:
         batch.create(client.document(paths.event(record.team_id, record.event.event_id)), record.event.body)
 
 
-def _commit(batch: Any) -> bool:
+def _commit(batch: firestore.WriteBatch) -> bool:
     try:
         with translated_errors():
             batch.commit()

@@ -303,8 +303,8 @@ def deliver(
     delivery = documents.delivery
     due = None if delivery is None or delivery.status in FINISHED else delivery.attempt_count + 1
     if claim is not None and named != due:
-        # Only a task for a delivery that does not exist gets here (a task names at most the attempt
-        # due, and every attempt before it was claimed): give the claim back.
+        # A task names at most the attempt due, and every attempt before it was claimed, so only a task
+        # for a delivery that is gone or finished gets here: give the claim back.
         store.release_claim(team_id, delivery_id, named, claim)
         claim = None
     if delivery is None or due is None:
