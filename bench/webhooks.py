@@ -7,8 +7,9 @@
   one raw Firestore `create()` of the same stored document per second. Goal: at least 0.6 of it.
 - Outgoing: deliveries per second to a local receiver (`deliver()`: load, claim the attempt, sign, send
   through the outbound client with its audit record, record the attempt), against plain `requests` plus
-  one Firestore `set()` per request. Also counted: Firestore round trips per delivery (every RPC the
-  client makes, counted by wrapping the client's API object here, in the bench only).
+  one Firestore `set()` per request. Goal: at least 0.5 of it. Also counted: Firestore round trips per
+  delivery (every RPC the client makes, counted by wrapping the client's API object here, in the bench
+  only; the claim and the read run side by side, so two of the three are on the critical path).
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ def main() -> int:
         )
         print(f"| plain requests.post + one set() (baseline) | {plain_rate:,.0f} | 1.00x | |")
         print(
-            f"| outgoing: signed delivery with attempt and audit records | {outgoing_rate:,.0f} | {outgoing_rate / plain_rate:.2f}x | |"
+            f"| outgoing: signed delivery with attempt and audit records | {outgoing_rate:,.0f} | {outgoing_rate / plain_rate:.2f}x | >= 0.5x |"
         )
         print(
             f"\nFirestore round trips per request: outgoing delivery {outgoing_trips:.1f}, "
@@ -238,6 +239,8 @@ def main() -> int:
         )
         ok = incoming_rate / raw_rate >= 0.6
         print(f"\nGoal: incoming at least 0.6x raw create() ({'met' if ok else 'NOT met'})")
+        ok = outgoing_rate / plain_rate >= 0.5
+        print(f"Goal: outgoing at least 0.5x requests.post + set() ({'met' if ok else 'NOT met'})")
         return 0
     finally:
         emulator.stop()
