@@ -23,6 +23,7 @@ from google.cloud import firestore
 
 from functions import integrations_create, integrations_rotate_secret, request_logs_list
 from shared import events
+from shared.models.webhooks import DeliveryDoc, SubscriberKind
 from shared.store import deliveries as delivery_store
 from shared.webhooks import change_events, delivery, fanout
 from tests.integration.conftest import ROOT, all_documents
@@ -581,3 +582,27 @@ def test_a_task_for_a_delivery_that_does_not_exist_leaves_nothing_behind(
 
     assert outcome == "nothing to do"
     assert all_documents(db) == before
+
+
+def test_a_delivery_whose_id_names_nothing_is_still_read_whole_and_made(team: str) -> None:
+    """The read guesses the event and the subscriber from the fan-out's id scheme; a delivery with an
+    id of another shape costs a second read and is delivered all the same."""
+    with serving() as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        now = datetime.now(UTC)
+        assert delivery_store.create_delivery(
+            DeliveryDoc(
+                id="hand-made",
+                team_id=team,
+                event_id=ticket_event(team),
+                event_type="ticket.created",
+                subscriber_kind=SubscriberKind.WEBHOOK,
+                integration_id=integration["id"],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        outcome = delivery.deliver(team, "hand-made", enqueue=Queue())
+
+    assert outcome == "succeeded"
+    assert [received.headers["webhook-id"] for received in receiver.received] == ["evt_1"]
