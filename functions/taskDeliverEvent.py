@@ -4,9 +4,10 @@ Trigger: task queue (the schedule is ours: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 1
     own retries only cover a crash of this function)
 Input: DeliveryTask (teamId, deliveryId)   Output: none
 Errors: a crash raises and Cloud Tasks retries; delivery failures are recorded, not raised
-Idempotency: each attempt is claimed with create(): a redelivered task never sends twice
-Writes: teams/{teamId}/deliveries/{id} (+ attempts/{n}), integrationLogs; disables a subscriber on 410
-    or after 5 failing days (and records subscriber.disabled)
+Idempotency: each attempt is claimed with create(): a redelivered task never sends twice; an attempt
+    whose worker died is recorded as interrupted by a recovery task once the claim's lease ends
+Writes: teams/{teamId}/deliveries/{id} (+ attempts/{n}), integrationLogs/{id}~{n}, in one batch per
+    attempt; disables a subscriber on 410 or after 5 failing days (and records subscriber.disabled)
 
 Named in camelCase: a task function's id is its Cloud Tasks queue id, which allows no underscore.
 """

@@ -15,10 +15,9 @@ from shared import log
 from shared.store import events as store
 
 
-def emit(team_id: str, event_type: str, data: dict[str, Any], event_id: str) -> bool:
-    """Record an event once; False when an event with this id already exists."""
-    now = datetime.now(UTC)
-    body = {
+def document(event_type: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The stored event, for writers that create it in a batch of their own (`create()` there too)."""
+    return {
         "type": event_type,
         "timestamp": now.isoformat().replace("+00:00", "Z"),
         "data": data,
@@ -26,7 +25,11 @@ def emit(team_id: str, event_type: str, data: dict[str, Any], event_id: str) -> 
         # Until on_event_created has queued every delivery; the recovery sweep finds it while true.
         store.FANOUT_PENDING: True,
     }
-    if not store.create(team_id, event_id, body):
+
+
+def emit(team_id: str, event_type: str, data: dict[str, Any], event_id: str) -> bool:
+    """Record an event once; False when an event with this id already exists."""
+    if not store.create(team_id, event_id, document(event_type, data, datetime.now(UTC))):
         return False
     log.info("event emitted", eventType=event_type, eventId=event_id, teamId=team_id)
     return True

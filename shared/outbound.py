@@ -10,7 +10,8 @@ Every request the product sends to a third party goes through `send()`:
   connection actually reaches is checked again (DNS can change between the two); redirects are followed
   by hand so every hop is checked. `allow_private_networks` (the emulator's `.env.local`) lifts it;
 - one audit record per request in `teams/{teamId}/integrationLogs/{id}`, with secrets removed from the
-  endpoint and the error.
+  endpoint and the error. A caller that writes its own batch after the request (a webhook delivery)
+  passes `audit_writer` and gets the record handed to it instead, once, also when the send raises.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ NAT64_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 Resolver = Callable[[str, int], list[str]]
+# Takes one audit record: writes it, or keeps it for the caller's own batch.
+AuditWriter = Callable[[RequestLogDoc], object]
 # Why an address may not be reached, or None when it may.
 AddressPolicy = Callable[[str], str | None]
 
@@ -338,7 +341,7 @@ class OutboundClient:
         settings: Settings | None = None,
         resolver: Resolver = system_resolver,
         sleep: Callable[[float], None] = time.sleep,
-        audit_writer: Callable[[RequestLogDoc], object] | None = None,
+        audit_writer: AuditWriter | None = None,
         address_policy: AddressPolicy | None = None,
     ) -> None:
         self.settings = settings or get_settings()
@@ -348,7 +351,7 @@ class OutboundClient:
         )
         self._resolver = resolver
         self._sleep = sleep
-        self._audit_writer: Callable[[RequestLogDoc], object] = audit_writer or request_logs.add
+        self._audit_writer: AuditWriter = audit_writer or request_logs.add
         self._session = requests.Session()
         self._session.trust_env = False  # never route third-party calls through an ambient proxy
         adapter = _GuardedAdapter(self._policy)
@@ -434,8 +437,14 @@ class OutboundClient:
 
     # -- the public entry point
 
-    def send(self, request: OutboundRequest, audit: AuditTarget | None) -> OutboundResponse:
-        """Send with retries; answers the last response (any status) or raises OutboundError."""
+    def send(
+        self, request: OutboundRequest, audit: AuditTarget | None, audit_writer: AuditWriter | None = None
+    ) -> OutboundResponse:
+        """Send with retries; answers the last response (any status) or raises OutboundError.
+
+        The audit record goes to `audit_writer` when given (instead of the client's own writer),
+        before this answers or raises.
+        """
         started = time.monotonic()
         budget = self.settings.outbound_retry_budget_seconds
         max_attempts = 1 + (self.settings.outbound_max_retries if request.retry else 0)
@@ -492,7 +501,14 @@ class OutboundClient:
         )
         if audit is not None:
             self.record(
-                audit, request.method.upper(), endpoint, status_code, duration_ms, success, error_text
+                audit,
+                request.method.upper(),
+                endpoint,
+                status_code,
+                duration_ms,
+                success,
+                error_text,
+                audit_writer,
             )
         if failure is not None:
             # Messages are built from fixed text and host names only, never from the request's secrets.
@@ -532,6 +548,7 @@ class OutboundClient:
         duration_ms: float,
         success: bool,
         error_text: str | None,
+        audit_writer: AuditWriter | None = None,
     ) -> None:
         """One audit record; also for calls made by an SDK of the third party's (EventBridge)."""
         now = datetime.now(UTC)
@@ -550,7 +567,7 @@ class OutboundClient:
             expire_at=now + timedelta(days=self.settings.audit_retention_days),
         )
         try:
-            self._audit_writer(record)
+            (audit_writer or self._audit_writer)(record)
         except Exception as error:  # noqa: BLE001 - the request happened; losing its record must not hide that
             log.error(
                 "audit record not written", errorType=type(error).__name__, integrationId=audit.integration_id

@@ -34,12 +34,19 @@ def _client(region: str, access_key_id: str, secret_access_key: str) -> Any:
     )
 
 
+def endpoint(destination: EventSubscriptionDoc) -> str:
+    """How the audit log names a destination: no URL of ours, the region and the bus."""
+    region = destination.region or "us-east-1"
+    return f"https://events.{region}.amazonaws.com/ PutEvents {destination.event_bus_name or 'default'}"
+
+
 def put_event(
     destination: EventSubscriptionDoc,
     access_key_id: str,
     secret_access_key: str,
     event: EventDoc,
     audit: outbound.AuditTarget,
+    audit_writer: outbound.AuditWriter | None = None,
 ) -> PutResult:
     """Send the event's envelope as `Detail`, its type as `DetailType`; answers what AWS said."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -67,6 +74,7 @@ def put_event(
         error = f"EventBridge could not be reached ({type(failure).__name__})"
     duration_ms = round((time.monotonic() - started) * 1000, 1)
     success = error is None
-    endpoint = f"https://events.{region}.amazonaws.com/ PutEvents {entry['EventBusName']}"
-    outbound.client().record(audit, "POST", endpoint, status_code, duration_ms, success, error)
+    outbound.client().record(
+        audit, "POST", endpoint(destination), status_code, duration_ms, success, error, audit_writer
+    )
     return PutResult(success, status_code, duration_ms, error)

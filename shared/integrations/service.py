@@ -201,7 +201,14 @@ def reset_cache() -> None:
 
 def full_config(doc: IntegrationDoc) -> tuple[dict[str, Any], dict[str, str]]:
     """(the configuration with its secrets, every secret by path): for the server's own calls only."""
-    secrets = unseal(store.get_credentials(doc.team_id, doc.id))
+    return with_secrets(doc, store.get_credentials(doc.team_id, doc.id))
+
+
+def with_secrets(
+    doc: IntegrationDoc, credentials: IntegrationCredentialsDoc | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """`full_config` from credentials read already (with the integration, in one round trip)."""
+    secrets = unseal(credentials)
     return configs.join_secrets(doc.config, secrets), secrets
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -19,6 +20,9 @@ ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 _lock = threading.Lock()
 _client: firestore.Client | None = None
+_pool: ThreadPoolExecutor | None = None
+# Threads for requests sent while the calling thread makes another (one each per request in flight).
+BACKGROUND_THREADS = 16
 
 
 def db() -> firestore.Client:
@@ -37,6 +41,16 @@ def db() -> firestore.Client:
                 else:
                     _client = firestore.Client(project=settings.project_id)
     return _client
+
+
+def background() -> ThreadPoolExecutor:
+    """The instance's threads for Firestore requests made alongside another one, created on first use."""
+    global _pool
+    if _pool is None:
+        with _lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(BACKGROUND_THREADS, thread_name_prefix="firestore")
+    return _pool
 
 
 def reset_client() -> None:

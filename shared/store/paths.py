@@ -66,6 +66,10 @@ def integration_logs(team_id: str) -> str:
     return f"{team(team_id)}/{INTEGRATION_LOGS}"
 
 
+def integration_log(team_id: str, record_id: str) -> str:
+    return f"{integration_logs(team_id)}/{record_id}"
+
+
 def team_secrets(team_id: str) -> str:
     """A team's sealed secrets live under `secrets/{teamId}/...`, each part a path segment of its own:
     no two owners share a document, whatever their ids hold. Top level, so no team rule can expose it."""
@@ -146,6 +150,11 @@ def deliveries(team_id: str) -> str:
 
 def delivery(team_id: str, delivery_id: str) -> str:
     return f"{deliveries(team_id)}/{delivery_id}"
+
+
+def delivery_attempt(team_id: str, delivery_id: str, attempt: int) -> str:
+    """The claim of one attempt: created once, by the one worker that makes the attempt."""
+    return f"{delivery(team_id, delivery_id)}/attempts/{attempt}"
 
 
 def event_subscriptions(team_id: str) -> str:

@@ -13,15 +13,26 @@ from shared.store import paths
 from shared.store.client import db, from_snapshot, translated_errors
 
 
+def body(record: RequestLogDoc) -> dict[str, Any]:
+    """The stored document (for writers that add it to a batch of their own)."""
+    document = record.to_firestore()
+    document.pop("teamId", None)
+    return document
+
+
 def add(record: RequestLogDoc) -> str:
     """Write one record under an id of its own; answers the id."""
     ref = db().collection(paths.integration_logs(record.team_id)).document()
-    body = record.to_firestore()
-    body.pop("teamId", None)
     with translated_errors():
-        ref.create(body)
+        ref.create(body(record))
     record_id: str = ref.id
     return record_id
+
+
+def put(record: RequestLogDoc) -> None:
+    """Write one record under the id it carries (an id derived from what it records)."""
+    with translated_errors():
+        db().document(paths.integration_log(record.team_id, record.id)).set(body(record))
 
 
 def _from(snapshot: firestore.DocumentSnapshot[Any], team_id: str) -> RequestLogDoc:

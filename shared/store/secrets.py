@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from shared.store.client import db, translated_errors
 
@@ -11,8 +12,12 @@ def get_sealed(path: str) -> dict[str, str]:
     """The ciphertexts stored at a `secrets/...` path ({} when there is none)."""
     with translated_errors():
         snapshot = db().document(path).get()
-    data = snapshot.to_dict() or {}
-    encrypted = data.get("encrypted") or {}
+    return sealed_of(snapshot.to_dict())
+
+
+def sealed_of(data: dict[str, Any] | None) -> dict[str, str]:
+    """The ciphertexts of a `secrets/...` document read elsewhere ({} for none)."""
+    encrypted = (data or {}).get("encrypted") or {}
     return {str(name): str(value) for name, value in encrypted.items()}
 
 

@@ -59,6 +59,9 @@ def subscribers(team_id: str, event_type: str) -> list[Subscriber]:
 
 
 def delivery_id_for(event_id: str, subscriber: Subscriber) -> str:
+    """`{eventId}__{kind}_{subscriberId}`, read back from the right: a subscriber's key never holds `__`
+    (kinds are single-underscore words, subscriber ids Firestore auto ids), so the last `__` always
+    separates the parts and no two (event, subscriber) pairs share a delivery."""
     return f"{event_id}__{subscriber.key}"
 
 

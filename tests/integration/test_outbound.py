@@ -637,3 +637,26 @@ def test_the_audit_record_is_written_to_firestore(db: firestore.Client) -> None:
     assert "teamId" not in stored
     assert abs(stored["timestamp"] - started) < timedelta(seconds=10)
     assert abs(stored["expireAt"] - (stored["timestamp"] + timedelta(days=30))) < timedelta(seconds=1)
+
+
+def test_a_caller_given_writer_gets_the_one_record_instead_of_firestore_also_on_failure(
+    db: firestore.Client,
+) -> None:
+    """A webhook delivery writes the record in its own batch: the client hands it over, once per
+    request, whether the request got an answer or raised, and writes nothing itself."""
+    client = OutboundClient(settings(outbound_max_retries=0))
+    handed: list[RequestLogDoc] = []
+    with serving(lambda _r: Reply(500, b"down")) as server:
+        answered = client.send(OutboundRequest("POST", f"{server.url}/hook"), AUDIT, handed.append)
+    with bare_listener() as silent:
+        host, port = silent.getsockname()[:2]
+        with pytest.raises(OutboundError) as raised:
+            client.send(OutboundRequest("POST", f"http://{host}:{port}/hook"), AUDIT, handed.append)
+
+    assert answered.status_code == 500
+    assert raised.value.kind == "timeout"
+    assert [(record.status_code, record.success, record.error) for record in handed] == [
+        (500, False, "HTTP 500"),
+        (None, False, "the service did not answer in time"),
+    ]
+    assert list(db.collection("teams/team-a/integrationLogs").stream()) == []

@@ -1,6 +1,7 @@
 """Outgoing deliveries against real receivers on loopback and the real Firestore emulator: events from
 changes, fan-out, signatures checked by an independent verifier, the retry schedule on a clock the test
-moves, Retry-After, 410, timeouts, 5 failing days, redelivered tasks, and secret rotation."""
+moves, Retry-After, 410, timeouts, 5 failing days, redelivered tasks, secret rotation, one audit record
+per attempt, and crashes: a worker process killed mid-attempt, a worker slower than its lease."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,8 +23,10 @@ from google.cloud import firestore
 
 from functions import integrations_create, integrations_rotate_secret, request_logs_list
 from shared import events
+from shared.models.webhooks import DeliveryDoc, SubscriberKind
 from shared.store import deliveries as delivery_store
 from shared.webhooks import change_events, delivery, fanout
+from tests.integration.conftest import ROOT, all_documents
 from tests.support.callables import call
 from tests.support.http_servers import Received, Reply, serving
 
@@ -346,3 +353,256 @@ def test_a_deleted_subscriber_cancels_its_pending_delivery(db: firestore.Client,
     stored = delivery_store.get_delivery(team, delivery_id)
     assert stored is not None
     assert stored.status.value == "cancelled"
+
+
+# ------------------------------------------------------------------ audit records, crashes and races
+
+
+def audit_records(db: firestore.Client, team: str) -> dict[str, dict[str, Any]]:
+    return {doc.id: doc.to_dict() or {} for doc in db.collection(f"teams/{team}/integrationLogs").stream()}
+
+
+def test_every_attempt_has_exactly_one_audit_record_also_when_the_send_fails(
+    db: firestore.Client, team: str
+) -> None:
+    replies = iter([Reply(500, b"down"), Reply(200, b"late", delay_seconds=3), Reply(200, b"ok")])
+    with serving(lambda _r: next(replies)) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        outcomes = [delivery.deliver(team, delivery_id, enqueue=queue) for _ in range(3)]
+
+    assert outcomes == ["retrying", "retrying", "succeeded"]
+    records = audit_records(db, team)
+    assert sorted(records) == [f"{delivery_id}~{attempt}" for attempt in (1, 2, 3)]
+    assert [
+        (records[f"{delivery_id}~{n}"]["statusCode"], records[f"{delivery_id}~{n}"]["error"])
+        for n in (1, 2, 3)
+    ] == [(500, "HTTP 500"), (None, "the service did not answer in time"), (200, None)]
+    assert {record["integrationId"] for record in records.values()} == {integration["id"]}
+
+
+def run_worker(project_id: str, team: str, delivery_id: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "GCLOUD_PROJECT": project_id, "ALLOW_PRIVATE_NETWORKS": "true"}
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/support/delivery_worker.py"), team, delivery_id],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_worker_killed_after_sending_never_sends_again_and_its_attempt_is_recovered(
+    db: firestore.Client, team: str, project_id: str
+) -> None:
+    """The worker process dies the moment its request arrives: sent, not recorded. The task delivered
+    again sends nothing; the recovery, after the claim's lease, records the attempt as interrupted with
+    its one audit record; attempt 2 then sends the event again under the same webhook-id."""
+    worker: dict[str, subprocess.Popen[str]] = {}
+
+    def kill_the_worker_then_answer(_request: Received) -> Reply:
+        if len(receiver.received) == 1:
+            worker["process"].kill()
+            worker["process"].wait()
+        return Reply(200, b"ok")
+
+    with serving(kill_the_worker_then_answer) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        worker["process"] = run_worker(project_id, team, delivery_id)
+        output, _ = worker["process"].communicate(timeout=60)
+        killed = worker["process"].returncode
+
+        redelivered = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue)
+        sent_after_redelivery = len(receiver.received)
+        function, data, _task_id, delay = queue.calls[-1]
+        assert delay is not None
+        clock.now += timedelta(seconds=delay)
+        recovered = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=1)
+        recovered_again = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=1)
+        after_recovery = delivery_store.get_delivery(team, delivery_id)
+        records_after_recovery = audit_records(db, team)
+        clock.now += timedelta(seconds=5)
+        second = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=2)
+
+    assert (killed, output) == (-signal.SIGKILL, "")
+    assert (redelivered, sent_after_redelivery) == ("already attempted", 1)
+    assert (function, data["attempt"]) == ("taskDeliverEvent", 1)
+    assert delay > delivery.CLAIM_LEASE.total_seconds() - 60
+    assert (recovered, recovered_again) == ("interrupted", "stale task")
+    assert after_recovery is not None
+    assert (after_recovery.status.value, after_recovery.attempt_count) == ("retrying", 1)
+    assert [(a.attempt, a.status_code, a.error) for a in after_recovery.attempts] == [
+        (1, None, delivery.INTERRUPTED)
+    ]
+    assert [
+        (record["statusCode"], record["success"], record["error"], record["integrationId"])
+        for record in records_after_recovery.values()
+    ] == [(None, False, delivery.INTERRUPTED, integration["id"])]
+    assert list(records_after_recovery) == [f"{delivery_id}~1"]
+    # The next attempt was queued once, on the schedule, by the recovery (its redelivery found it queued).
+    next_attempts = [call_ for call_ in queue.calls if call_[1].get("attempt") == 2]
+    assert [call_[3] for call_ in next_attempts] == [5]
+    assert second == "succeeded"
+    assert len(receiver.received) == 2
+    first_sent, second_sent = receiver.received
+    assert first_sent.headers["webhook-id"] == second_sent.headers["webhook-id"] == "evt_1"
+    assert sorted(audit_records(db, team)) == [f"{delivery_id}~1", f"{delivery_id}~2"]
+
+
+def test_a_claim_whose_worker_died_before_sending_is_recovered_and_nothing_is_sent_twice(
+    db: firestore.Client, team: str
+) -> None:
+    with serving() as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        # A worker claimed attempt 1 and died before sending.
+        assert delivery_store.claim_attempt(team, delivery_id, 1, clock.now)
+
+        within_the_lease = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue)
+        clock.now += delivery.CLAIM_LEASE
+        after_the_lease = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=1)
+        clock.now += timedelta(seconds=5)
+        second = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=2)
+
+    assert (within_the_lease, after_the_lease, second) == ("already attempted", "interrupted", "succeeded")
+    assert len(receiver.received) == 1
+    stored = delivery_store.get_delivery(team, delivery_id)
+    assert stored is not None
+    assert [(a.attempt, a.status_code) for a in stored.attempts] == [(1, None), (2, 200)]
+    assert sorted(audit_records(db, team)) == [f"{delivery_id}~1", f"{delivery_id}~2"]
+
+
+def test_a_worker_that_outlives_its_lease_loses_to_the_recovery_and_nothing_is_recorded_twice(
+    db: firestore.Client, team: str
+) -> None:
+    """While the worker's request is in flight, the recovery (its clock past the lease) records the
+    attempt as interrupted. The worker's batch then finds the claim changed and writes nothing but the
+    real outcome into the attempt's one audit record."""
+    queue, later = Queue(), Clock(datetime.now(UTC) + delivery.CLAIM_LEASE + timedelta(minutes=1))
+    recovery: list[str] = []
+
+    def recover_while_in_flight(_request: Received) -> Reply:
+        recovery.append(delivery.deliver(team, delivery_id, clock=later, enqueue=queue, attempt=1))
+        return Reply(200, b"ok")
+
+    with serving(recover_while_in_flight) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        outcome = delivery.deliver(team, delivery_id, enqueue=queue)
+
+    assert (recovery, outcome) == (["interrupted"], "superseded")
+    assert len(receiver.received) == 1
+    stored = delivery_store.get_delivery(team, delivery_id)
+    assert stored is not None
+    assert (stored.status.value, stored.attempt_count) == ("retrying", 1)
+    assert [(a.attempt, a.error) for a in stored.attempts] == [(1, delivery.INTERRUPTED)]
+    records = audit_records(db, team)
+    assert list(records) == [f"{delivery_id}~1"]
+    assert (records[f"{delivery_id}~1"]["statusCode"], records[f"{delivery_id}~1"]["success"]) == (200, True)
+
+
+def test_a_task_delivered_again_after_its_attempt_was_recorded_queues_the_next_attempt_once(
+    team: str,
+) -> None:
+    """Attempt 2 failed and was recorded, and the worker crashed before queueing attempt 3."""
+    with serving(lambda _r: Reply(500, b"down")) as receiver:
+        webhook(team, f"{receiver.url}/hooks")
+        queue, clock = Queue(), Clock()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        assert delivery.deliver(team, delivery_id, clock=clock, enqueue=queue) == "retrying"
+        clock.now += timedelta(seconds=5)
+
+        def crash(*_args: object) -> bool:
+            raise RuntimeError("the instance went away")
+
+        with pytest.raises(RuntimeError):
+            delivery.deliver(team, delivery_id, clock=clock, enqueue=crash, attempt=2)
+        clock.now += timedelta(seconds=60)
+        redelivered = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=2)
+        again = delivery.deliver(team, delivery_id, clock=clock, enqueue=queue, attempt=2)
+
+    assert (redelivered, again) == ("stale task", "stale task")
+    assert len(receiver.received) == 2
+    third = [call_ for call_ in queue.calls if call_[1].get("attempt") == 3]
+    # Queued once (the second asking has the same task id), for when the schedule says: 5 min after
+    # attempt 2, of which a minute has passed.
+    assert [call_[3] for call_ in third] == [240]
+
+
+def test_a_subscriber_deleted_during_the_send_is_not_recreated_and_the_attempt_is_recorded(
+    db: firestore.Client, team: str
+) -> None:
+    def delete_the_integration(_request: Received) -> Reply:
+        db.document(f"teams/{team}/integrations/{integration['id']}").delete()
+        return Reply(410, b"gone")
+
+    with serving(delete_the_integration) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        outcome = delivery.deliver(team, delivery_id, enqueue=queue)
+
+    assert outcome == "gone"
+    assert not db.document(f"teams/{team}/integrations/{integration['id']}").get().exists
+    stored = delivery_store.get_delivery(team, delivery_id)
+    assert stored is not None
+    assert (stored.status.value, stored.last_status_code) == ("failed", 410)
+    assert list(audit_records(db, team)) == [f"{delivery_id}~1"]
+    notices = [doc.to_dict() for doc in db.collection(f"teams/{team}/events").stream() if doc.id != "evt_1"]
+    assert [(n["type"], n["data"]["id"]) for n in notices] == [("subscriber.disabled", integration["id"])]
+
+
+def test_a_second_disabling_on_the_same_day_keeps_the_first_notice(db: firestore.Client, team: str) -> None:
+    with serving(lambda _r: Reply(410, b"gone")) as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        queue = Queue()
+        delivery_id = one_delivery(team, ticket_event(team), queue)
+        notice_id = f"subscriber.disabled-{integration['id']}-{datetime.now(UTC).date().isoformat()}"
+        events.emit(team, "subscriber.disabled", {"id": integration["id"], "reason": "earlier"}, notice_id)
+        outcome = delivery.deliver(team, delivery_id, enqueue=queue)
+
+    assert outcome == "gone"
+    stored = db.document(f"teams/{team}/integrations/{integration['id']}").get().to_dict() or {}
+    assert (stored["enabled"], stored["status"]) == (False, "disabled")
+    assert db.document(f"teams/{team}/events/{notice_id}").get().to_dict()["data"]["reason"] == "earlier"
+    assert delivery_store.get_delivery(team, delivery_id).status.value == "failed"  # type: ignore[union-attr]
+
+
+def test_a_task_for_a_delivery_that_does_not_exist_leaves_nothing_behind(
+    db: firestore.Client, team: str
+) -> None:
+    webhook(team, "https://receiver.example.com/hooks")
+    before = all_documents(db)
+
+    outcome = delivery.deliver(team, "evt_9__webhook_nope", enqueue=Queue())
+
+    assert outcome == "nothing to do"
+    assert all_documents(db) == before
+
+
+def test_a_delivery_whose_id_names_nothing_is_still_read_whole_and_made(team: str) -> None:
+    """The read guesses the event and the subscriber from the fan-out's id scheme; a delivery with an
+    id of another shape costs a second read and is delivered all the same."""
+    with serving() as receiver:
+        integration = webhook(team, f"{receiver.url}/hooks")
+        now = datetime.now(UTC)
+        assert delivery_store.create_delivery(
+            DeliveryDoc(
+                id="hand-made",
+                team_id=team,
+                event_id=ticket_event(team),
+                event_type="ticket.created",
+                subscriber_kind=SubscriberKind.WEBHOOK,
+                integration_id=integration["id"],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        outcome = delivery.deliver(team, "hand-made", enqueue=Queue())
+
+    assert outcome == "succeeded"
+    assert [received.headers["webhook-id"] for received in receiver.received] == ["evt_1"]
