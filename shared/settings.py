@@ -60,6 +60,13 @@ class Settings:
     # front end, a proxy or a Hosting rewrite. Defaults to the cloudfunctions.net URL (the emulator's
     # under the emulator); set WEBHOOK_PUBLIC_BASE_URL for a custom domain.
     webhook_public_base_url: str = ""
+    # The sync engine's signposts: no remote cursor moves closer to a run's start than this (a CRM's
+    # search shows changes late: HubSpot's by up to an hour), nor the local one closer than its own lag.
+    # What lies between is read again by the next run and, being unchanged, writes nothing.
+    sync_remote_lag_seconds: float = 3600.0
+    sync_local_lag_seconds: float = 10.0
+    # How long one run's task works before it queues its own continuation (its timeout is 540 s).
+    sync_run_budget_seconds: float = 420.0
 
 
 def _project_id() -> str:
@@ -111,6 +118,9 @@ def get_settings() -> Settings:
             if origin.strip()
         ),
         oauth_provider_endpoints=os.environ.get("OAUTH_PROVIDER_ENDPOINTS", ""),
+        sync_remote_lag_seconds=max(0.0, _env_float("SYNC_REMOTE_LAG_SECONDS", 3600.0)),
+        sync_local_lag_seconds=max(0.0, _env_float("SYNC_LOCAL_LAG_SECONDS", 10.0)),
+        sync_run_budget_seconds=max(1.0, _env_float("SYNC_RUN_BUDGET_SECONDS", 420.0)),
         webhook_public_base_url=(
             os.environ.get("WEBHOOK_PUBLIC_BASE_URL", "").strip() or _default_functions_url(emulated)
         ).rstrip("/"),

@@ -23,6 +23,12 @@ SYNC_INBOX = "syncInbox"
 WEBHOOK_EVENTS = "webhookEvents"
 DELIVERIES = "deliveries"
 EVENT_SUBSCRIPTIONS = "eventSubscriptions"
+SYNC_CONFIGS = "syncConfigs"
+SYNC_RUNS = "syncRuns"
+SYNC_CONFLICTS = "syncConflicts"
+SYNC_LINKS = "links"
+CONTACT_CHANGES = "contactChanges"
+CONTACT_EMAILS = "contactEmails"
 
 
 def team(team_id: str) -> str:
@@ -168,3 +174,50 @@ def event_subscription(team_id: str, subscription_id: str) -> str:
 def subscription_secrets(team_id: str, subscription_id: str) -> str:
     """A subscription's secrets (Zapier's target URL, AWS credentials), sealed."""
     return f"{team_secrets(team_id)}/{EVENT_SUBSCRIPTIONS}/{subscription_id}"
+
+
+def contacts(team_id: str) -> str:
+    return f"{team(team_id)}/{CONTACTS}"
+
+
+def sync_configs(team_id: str) -> str:
+    return f"{team(team_id)}/{SYNC_CONFIGS}"
+
+
+def sync_config(team_id: str, config_id: str) -> str:
+    return f"{sync_configs(team_id)}/{config_id}"
+
+
+def sync_link(team_id: str, config_id: str, remote_id: str) -> str:
+    """Which local contact a remote record is linked to (when its id is not derived from the record)."""
+    return f"{sync_config(team_id, config_id)}/{SYNC_LINKS}/{remote_id}"
+
+
+def sync_runs(team_id: str) -> str:
+    return f"{team(team_id)}/{SYNC_RUNS}"
+
+
+def sync_run(team_id: str, run_id: str) -> str:
+    return f"{sync_runs(team_id)}/{run_id}"
+
+
+def sync_conflicts(team_id: str) -> str:
+    return f"{team(team_id)}/{SYNC_CONFLICTS}"
+
+
+def sync_conflict(team_id: str, conflict_id: str) -> str:
+    return f"{sync_conflicts(team_id)}/{conflict_id}"
+
+
+def contact_changes(team_id: str) -> str:
+    """The outbox of local contact changes the sync engine pushes, fed by `on_contact_written`."""
+    return f"{team(team_id)}/{CONTACT_CHANGES}"
+
+
+def contact_change(team_id: str, contact_id: str) -> str:
+    return f"{contact_changes(team_id)}/{contact_id}"
+
+
+def contact_email(team_id: str, email_key: str) -> str:
+    """The local contacts holding one (normalised) email: identity by email in one read."""
+    return f"{team(team_id)}/{CONTACT_EMAILS}/{email_key}"

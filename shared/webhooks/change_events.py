@@ -8,8 +8,8 @@ from typing import Any
 
 from shared import events
 
-# Fields that change on every write and say nothing by themselves.
-BOOKKEEPING_FIELDS = frozenset({"updatedAt"})
+# Fields that change on every write and say nothing by themselves, and the sync engine's links.
+BOOKKEEPING_FIELDS = frozenset({"updatedAt", "sync"})
 
 
 def json_safe(value: Any) -> Any:

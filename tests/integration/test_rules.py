@@ -69,7 +69,24 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
     seed_oauth(db, now)
     seed_incoming_webhooks(db, now)
     seed_outgoing_deliveries(db, now)
+    seed_sync(db, now)
     return project_id
+
+
+def seed_sync(db: firestore.Client, now: datetime) -> None:
+    """A contact with its link, a sync configuration and its link index, a run, a conflict, the outbox
+    and the email index."""
+    db.document(f"teams/{TEAM}/contacts/ct1").set(
+        {"email": "ada@example.com", "sync": {"cfg1": {"remoteId": "501", "base": {}}}, "createdAt": now}
+    )
+    db.document(f"teams/{TEAM}/syncConfigs/cfg1").set(
+        {"integrationId": "int-1", "enabled": True, "syncDirection": "bidirectional", "createdAt": now}
+    )
+    db.document(f"teams/{TEAM}/syncConfigs/cfg1/links/501").set({"contactId": "ct1"})
+    db.document(f"teams/{TEAM}/syncRuns/run1").set({"configId": "cfg1", "status": "succeeded", "createdAt": now})
+    db.document(f"teams/{TEAM}/syncConflicts/cf1").set({"configId": "cfg1", "status": "open", "createdAt": now})
+    db.document(f"teams/{TEAM}/contactChanges/ct1").set({"changedAt": now, "deleted": False})
+    db.document(f"teams/{TEAM}/contactEmails/key1").set({"contactIds": ["ct1"]})
 
 
 def seed_oauth(db: firestore.Client, now: datetime) -> None:
@@ -233,6 +250,13 @@ READS = [
     ("delivery attempt claim", f"teams/{TEAM}/deliveries/d1/attempts/1", set()),
     ("event subscription", f"teams/{TEAM}/eventSubscriptions/s1", MEMBERS),
     ("subscription secrets", f"secrets/{TEAM}/eventSubscriptions/s1", set()),
+    ("contact", f"teams/{TEAM}/contacts/ct1", MEMBERS),
+    ("sync configuration", f"teams/{TEAM}/syncConfigs/cfg1", MEMBERS),
+    ("sync link index", f"teams/{TEAM}/syncConfigs/cfg1/links/501", set()),
+    ("sync run", f"teams/{TEAM}/syncRuns/run1", MEMBERS),
+    ("sync conflict", f"teams/{TEAM}/syncConflicts/cf1", MEMBERS),
+    ("contact outbox entry", f"teams/{TEAM}/contactChanges/ct1", set()),
+    ("contact email index", f"teams/{TEAM}/contactEmails/key1", set()),
 ]
 
 
@@ -275,6 +299,13 @@ LISTS = [
     ("deliveries", f"teams/{TEAM}/deliveries", MEMBERS),
     ("delivery attempt claims", f"teams/{TEAM}/deliveries/d1/attempts", set()),
     ("event subscriptions", f"teams/{TEAM}/eventSubscriptions", MEMBERS),
+    ("contacts", f"teams/{TEAM}/contacts", MEMBERS),
+    ("sync configurations", f"teams/{TEAM}/syncConfigs", MEMBERS),
+    ("sync link index", f"teams/{TEAM}/syncConfigs/cfg1/links", set()),
+    ("sync runs", f"teams/{TEAM}/syncRuns", MEMBERS),
+    ("sync conflicts", f"teams/{TEAM}/syncConflicts", MEMBERS),
+    ("contact outbox", f"teams/{TEAM}/contactChanges", set()),
+    ("contact email index", f"teams/{TEAM}/contactEmails", set()),
 ]
 
 
@@ -333,6 +364,15 @@ WRITES = [
     ("new event subscription", f"teams/{TEAM}/eventSubscriptions", "s2"),
     ("subscription secrets", f"secrets/{TEAM}/eventSubscriptions", "s1"),
     ("new subscription secrets", f"secrets/{TEAM}/eventSubscriptions", "s2"),
+    ("contact", f"teams/{TEAM}/contacts", "ct1"),
+    ("new contact", f"teams/{TEAM}/contacts", "ct2"),
+    ("sync configuration", f"teams/{TEAM}/syncConfigs", "cfg1"),
+    ("new sync configuration", f"teams/{TEAM}/syncConfigs", "cfg2"),
+    ("sync link", f"teams/{TEAM}/syncConfigs/cfg1/links", "501"),
+    ("sync run", f"teams/{TEAM}/syncRuns", "run1"),
+    ("sync conflict", f"teams/{TEAM}/syncConflicts", "cf1"),
+    ("contact outbox entry", f"teams/{TEAM}/contactChanges", "ct1"),
+    ("contact email index", f"teams/{TEAM}/contactEmails", "key1"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The sync engine: contacts kept in step with CRMs, both ways."""
