@@ -41,8 +41,9 @@ and name a known endpoint; `endpoint=None` matches every endpoint:
     fake.fail_next(n=1, status=500, endpoint=None)          # the next n matching requests fail
     fake.rate_limit_next(n=1, retry_after_seconds=1, endpoint=None)
                            # HubSpot: 429 with Retry-After; Salesforce: 403 REQUEST_LIMIT_EXCEEDED
-    fake.fail_after(k, status=500, times=1, endpoint=None)  # k matching requests are answered, then the
-                           # next `times` fail (times=None: every later one, until clear_failures())
+    fake.fail_after(k, status=500, times=1, endpoint=None)  # k matching requests go by, then the next
+                           # `times` fail (times=None: every later one, until clear_failures()); a request
+                           # an earlier rule failed still counts as one of the k
     fake.clear_failures()
 
 Auth: every request must carry `Authorization: Bearer <fake.token>`; anything else is answered 401 in the
@@ -134,12 +135,15 @@ class _Injected:
     status: int
     retry_after_seconds: float | None  # set: a rate limit rather than a server error
 
-    def fires(self, endpoint: str) -> bool:
-        """Whether this rule answers the request; counts it either way."""
+    def observe(self, endpoint: str, taken: bool) -> bool:
+        """Whether this rule answers the request. A request another rule already answered still counts
+        toward this one's `skip`, but never spends one of its failures."""
         if self.endpoint is not None and self.endpoint != endpoint:
             return False
         if self.skip > 0:
             self.skip -= 1
+            return False
+        if taken:
             return False
         if self.times is not None:
             self.times -= 1
@@ -198,7 +202,7 @@ class FakeCrm:
     # -- lifecycle
 
     def start(self) -> Self:
-        self._server = LoopbackServer(self._respond).start()
+        self._server = LoopbackServer(self._respond, poll_interval_seconds=0.02).start()
         return self
 
     def stop(self) -> None:
@@ -278,8 +282,7 @@ class FakeCrm:
     def _take_injected(self, endpoint: str) -> _Injected | None:
         fired: _Injected | None = None
         for rule in self._injected:
-            # Every rule sees the request (its skip count moves) even when an earlier one fires.
-            if rule.fires(endpoint) and fired is None:
+            if rule.observe(endpoint, taken=fired is not None):
                 fired = rule
         self._injected = [rule for rule in self._injected if not rule.spent]
         return fired

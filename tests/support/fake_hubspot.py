@@ -163,6 +163,7 @@ def hubspot_time(ms: int) -> str:
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_hubspot_time(text: str) -> int | None:
     """Epoch milliseconds from epoch-millisecond digits or ISO text; None when neither."""
     text = text.strip()
@@ -249,22 +250,25 @@ class _Contact:
     updated_ms: int
     archived_ms: int | None = None
     merged_into: str | None = None
-    # With a search lag: (visible from, properties, updated) versions, oldest first.
-    indexed: list[tuple[int, dict[str, str], int]] = field(default_factory=list)
+    # With a search lag: (visible from, version) pairs, oldest first.
+    indexed: list[tuple[int, _View]] = field(default_factory=list)
+    # The current version as reads see it, built on first read after a change.
+    current: _View | None = None
 
     @property
     def live(self) -> bool:
         return self.archived_ms is None and self.merged_into is None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _View:
-    """A contact as one read sees it (search may see an older version)."""
+    """A contact as one read sees it (search may see an older version), with its values typed once."""
 
     id: str
     properties: Mapping[str, str]
     created_ms: int
     updated_ms: int
+    typed: dict[str, Any] = field(default_factory=dict)
 
 
 class _BadRequest(ValueError):
@@ -304,6 +308,7 @@ class FakeHubSpot(FakeCrm):
         self._rules: list[_Rule] = []
         self._version = 0
         self._search_cache: dict[tuple[str, int, int], list[_View]] = {}
+        self._indexed_cache: tuple[tuple[int, int], list[_View]] | None = None
         self._windows: dict[tuple[str, int], int] = {}
         self._last_window_remaining: int | None = None
 
@@ -386,6 +391,13 @@ class FakeHubSpot(FakeCrm):
             self._properties[name] = PropertyDefinition(
                 name, label or name, type, field_type, options=tuple(options), custom=True
             )
+            # Typed values cached under the old definition of this name are stale.
+            for contact in self._contacts.values():
+                contact.current = None
+                for _, version in contact.indexed:
+                    version.typed.clear()
+            self._search_cache.clear()
+            self._indexed_cache = None
 
     def add_validation_rule(self, rejects: Callable[[dict[str, str]], bool], message: str) -> None:
         """`rejects` sees the contact's properties as they would be after the write."""
@@ -419,16 +431,22 @@ class FakeHubSpot(FakeCrm):
         return contact_id
 
     def _stamp(self, contact: _Contact, now: int) -> None:
+        """Every change ends here: the new modification time, and the cached view dropped."""
         contact.updated_ms = now
         contact.properties["lastmodifieddate"] = hubspot_time(now)
+        contact.current = None
         if self.search_lag_ms > 0:
-            contact.indexed.append((now + self.search_lag_ms, dict(contact.properties), now))
+            contact.indexed.append((now + self.search_lag_ms, self._snapshot(contact)))
         self._version += 1
+
+    @staticmethod
+    def _snapshot(contact: _Contact) -> _View:
+        return _View(contact.id, dict(contact.properties), contact.created_ms, contact.updated_ms)
 
     def _remember_version(self, contact: _Contact) -> None:
         # A contact changed for the first time under a lag: search keeps seeing what it saw before.
         if self.search_lag_ms > 0 and not contact.indexed:
-            contact.indexed.append((0, dict(contact.properties), contact.updated_ms))
+            contact.indexed.append((0, self._snapshot(contact)))
 
     def _create(self, properties: dict[str, str]) -> _Contact:
         now = self.now_ms()
@@ -591,7 +609,9 @@ class FakeHubSpot(FakeCrm):
     # ------------------------------------------------------------------ reading
 
     def _view(self, contact: _Contact) -> _View:
-        return _View(contact.id, contact.properties, contact.created_ms, contact.updated_ms)
+        if contact.current is None:
+            contact.current = _View(contact.id, contact.properties, contact.created_ms, contact.updated_ms)
+        return contact.current
 
     def _search_view(self, contact: _Contact) -> _View | None:
         """What the search index holds for a contact: None when it is not indexed yet."""
@@ -601,10 +621,9 @@ class FakeHubSpot(FakeCrm):
         visible = [entry for entry in contact.indexed if entry[0] <= now]
         if not visible:
             return None
-        _, properties, updated = visible[-1]
         # Forget the versions no later search can see.
         contact.indexed = contact.indexed[len(visible) - 1 :]
-        return _View(contact.id, properties, contact.created_ms, updated)
+        return visible[-1][1]
 
     def _render(
         self, view: _View, wanted: Iterable[str] | None, archived_ms: int | None = None
@@ -625,6 +644,13 @@ class FakeHubSpot(FakeCrm):
             record["archivedAt"] = hubspot_time(archived_ms)
         return record
 
+    def _value(self, view: _View, name: str) -> Any:
+        """A property's typed value in a view, computed once per version."""
+        cache = view.typed
+        if name not in cache:
+            cache[name] = self._typed(name, view.properties.get(name))
+        return cache[name]
+
     def _typed(self, name: str, raw: str | None) -> Any:
         if raw is None or raw == "":
             return None
@@ -640,47 +666,69 @@ class FakeHubSpot(FakeCrm):
             return raw.lower() == "true"
         return raw.lower()
 
-    def _matches(self, view: _View, group: list[dict[str, Any]]) -> bool:
-        for spec in group:
-            name = spec["propertyName"]
-            value = self._typed(name, view.properties.get(name))
-            operator = spec["operator"]
-            if operator == "HAS_PROPERTY":
-                ok = value is not None
-            elif operator == "NOT_HAS_PROPERTY":
-                ok = value is None
-            elif operator in ("IN", "NOT_IN"):
-                options = {self._typed(name, str(item)) for item in spec["values"]}
-                ok = (value in options) == (operator == "IN")
-            elif operator == "CONTAINS_TOKEN":
-                token = str(spec["value"]).lower()
+    def _predicate(self, spec: dict[str, Any]) -> Callable[[_View], bool]:
+        """One filter as a test of a view, its values typed once (a search tests every contact)."""
+        name, operator = spec["propertyName"], spec["operator"]
+
+        def value(view: _View) -> Any:
+            return self._value(view, name)
+
+        if operator == "HAS_PROPERTY":
+            return lambda view: value(view) is not None
+        if operator == "NOT_HAS_PROPERTY":
+            return lambda view: value(view) is None
+        if operator in ("IN", "NOT_IN"):
+            options = {self._typed(name, str(item)) for item in spec["values"]}
+            wanted = operator == "IN"
+            return lambda view: (value(view) in options) == wanted
+        if operator == "CONTAINS_TOKEN":
+            token = str(spec["value"]).lower()
+
+            def contains(view: _View) -> bool:
                 text = view.properties.get(name, "").lower()
                 if "*" in token:
-                    ok = fnmatch.fnmatchcase(text, token)
+                    return fnmatch.fnmatchcase(text, token)
+                return token == text or token in re.split(r"[^\w@.+-]+", text)
+
+            return contains
+        target = self._typed(name, str(spec["value"]))
+        if operator == "EQ":
+            return lambda view: bool(value(view) == target)
+        if operator == "NEQ":
+            return lambda view: bool(value(view) != target)
+        if target is None:
+            return lambda view: False
+        high = self._typed(name, str(spec["highValue"])) if operator == "BETWEEN" else None
+        compare: Callable[[Any], bool] = {
+            "LT": lambda v: v < target,
+            "LTE": lambda v: v <= target,
+            "GT": lambda v: v > target,
+            "GTE": lambda v: v >= target,
+            "BETWEEN": lambda v: high is not None and target <= v <= high,
+        }[operator]
+
+        def ordered(view: _View) -> bool:
+            cache = view.typed
+            current = cache[name] if name in cache else self._value(view, name)
+            return current is not None and bool(compare(current))
+
+        return ordered
+
+    def _compile(self, groups: list[list[dict[str, Any]]]) -> Callable[[_View], bool]:
+        """Filters ANDed within a group, groups ORed."""
+        compiled = [[self._predicate(spec) for spec in group] for group in groups]
+
+        # Plain loops: this runs for every contact of every search that misses the cache.
+        def matches(view: _View) -> bool:
+            for group in compiled:
+                for test in group:
+                    if not test(view):
+                        break
                 else:
-                    ok = token in re.split(r"[^\w@.+-]+", text) or token == text
-            else:
-                target = self._typed(name, str(spec["value"]))
-                if operator == "EQ":
-                    ok = value == target
-                elif operator == "NEQ":
-                    ok = value != target
-                elif value is None or target is None:
-                    ok = False
-                elif operator == "LT":
-                    ok = value < target
-                elif operator == "LTE":
-                    ok = value <= target
-                elif operator == "GT":
-                    ok = value > target
-                elif operator == "GTE":
-                    ok = value >= target
-                else:  # BETWEEN
-                    high = self._typed(name, str(spec["highValue"]))
-                    ok = high is not None and target <= value <= high
-            if not ok:
-                return False
-        return True
+                    return True
+            return False
+
+        return matches
 
     def _check_filters(self, groups: object) -> list[list[dict[str, Any]]]:
         if not isinstance(groups, list):
@@ -754,6 +802,14 @@ class FakeHubSpot(FakeCrm):
             return hashlib.sha256(view.id.encode()).hexdigest()
         return int(view.id)
 
+    def _indexed_views(self, lag_instant: int) -> list[_View]:
+        """Every live contact as search sees it, kept while nothing changes (a walk runs many queries)."""
+        key = (self._version, lag_instant)
+        if self._indexed_cache is None or self._indexed_cache[0] != key:
+            indexed = [self._search_view(contact) for contact in self._contacts.values() if contact.live]
+            self._indexed_cache = (key, [view for view in indexed if view is not None])
+        return self._indexed_cache[1]
+
     def _sorted_matches(
         self, groups: list[list[dict[str, Any]]], sorts: list[tuple[str, bool]], text_query: str
     ) -> list[_View]:
@@ -763,10 +819,10 @@ class FakeHubSpot(FakeCrm):
         cached = self._search_cache.get(key)
         if cached is not None:
             return cached
-        indexed = [self._search_view(contact) for contact in self._contacts.values() if contact.live]
-        views = [view for view in indexed if view is not None]
+        views = list(self._indexed_views(lag_instant))  # sorted in place below
         if groups:
-            views = [view for view in views if any(self._matches(view, group) for group in groups)]
+            matches = self._compile(groups)
+            views = [view for view in views if matches(view)]
         if text_query:
             needle = text_query.lower()
             searched = ("email", "firstname", "lastname", "phone", "company")
@@ -780,7 +836,7 @@ class FakeHubSpot(FakeCrm):
             # Python's sort is stable, also reversed: ties keep the order of the later keys.
             # Missing values sort last going up, first going down.
             def sort_key(view: _View, name: str = name) -> tuple[int, Any]:
-                value = self._typed(name, view.properties.get(name))
+                value = self._value(view, name)
                 return (1, 0) if value is None else (0, value)
 
             views.sort(key=sort_key, reverse=descending)
