@@ -10,6 +10,7 @@ second for the two that page through 10,050 contacts.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -550,6 +551,26 @@ def test_batch_upsert_by_email_never_duplicates(hubspot: FakeHubSpot, hs: Api) -
     assert hubspot.get(existing)["properties"]["lastname"] == "Lee"  # type: ignore[index]
     twice = hs.post(f"{CONTACTS}/batch/upsert", {"inputs": [inputs[1], {**inputs[1], "id": "BOB@x.io"}]})
     assert twice.status_code == 400
+
+
+def test_concurrent_upserts_of_the_same_emails_never_duplicate(hubspot: FakeHubSpot) -> None:
+    emails = [f"shared{n}@x.io" for n in range(50)]
+
+    def upsert(worker: int) -> list[int]:
+        api = Api(hubspot.url)
+        inputs = [
+            {"idProperty": "email", "id": email.upper(), "properties": {"firstname": f"w{worker}"}}
+            for email in emails
+        ]
+        statuses = [api.post(f"{CONTACTS}/batch/upsert", {"inputs": inputs}).status_code for _ in range(3)]
+        api.session.close()
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [status for result in pool.map(upsert, range(8)) for status in result]
+    assert statuses == [200] * 24
+    assert sorted(r["properties"]["email"] for r in hubspot.records()) == sorted(emails)
+    assert hubspot.calls("batch_upsert") == 24
 
 
 def test_batch_results_may_come_in_another_order(hubspot: FakeHubSpot, hs: Api) -> None:
