@@ -11,6 +11,14 @@ Lifecycle::
 
     fake = FakeSalesforce().start(); ...; fake.stop()    # or by hand
 
+    @pytest.fixture                                       # a fresh fake per test costs milliseconds
+    def hubspot() -> Iterator[FakeHubSpot]:
+        with FakeHubSpot(token="hs-token") as fake:
+            yield fake
+
+The engine reaches a fake over plain http on 127.0.0.1, so the outbound client must allow private
+networks (`ALLOW_PRIVATE_NETWORKS`, as for the other loopback servers of the tests).
+
 Clock (`fake.clock`, a `Clock`; pass `clock=` to share one between fakes and the test). Every
 modification timestamp the fake writes comes from it. Real time by default::
 
@@ -30,7 +38,8 @@ Request log and counters, for "exactly N remote calls" and "no write happened":
                            # route ("unknown" when none); status = the HTTP status answered
     fake.counts            # collections.Counter: endpoint name -> requests
     fake.calls()           # every request; fake.calls("search", "batch_read") only those endpoints
-    fake.writes()          # requests to a write endpoint answered 2xx (HubSpot's 207 included)
+    fake.writes()          # requests to a write endpoint answered 2xx (HubSpot's 207 included; a
+                           # Salesforce 200 whose records all failed counts too: its body says so)
     fake.reset_log()       # forget the log and counters (the records stay)
     fake.on_request = f    # f(call) runs after each request is answered and logged, before the answer
                            # is sent (e.g. change a record between two pages); it may call the helpers

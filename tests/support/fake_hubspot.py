@@ -12,8 +12,9 @@ boundaries: "9" < "10" numerically, not as text). Every property value is a stri
 `hs_object_id` (= id), `createdate`, `lastmodifieddate` (ISO-8601 with milliseconds and Z, from the fake's
 clock, the time of the change), `email`, `firstname`, `lastname`, `phone`, `company`, custom ones
 (`favorite_color`, `customer_tier` (enumeration: bronze, silver, gold), `num_tickets` (number)) and the
-read-only `hs_merged_object_ids`, `hs_additional_emails`. Emails are stored trimmed and lowercased, as
-HubSpot does, and are unique among live contacts (compared case-insensitively). Setting a property to ""
+read-only `hs_merged_object_ids`, `hs_additional_emails`. Emails are stored trimmed and lowercased (a
+pushed `Ann@X.io` reads back `ann@x.io`: an engine must compare emails case-insensitively) and are
+unique among live contacts. Setting a property to ""
 or null clears it; a cleared or unset property reads as null.
 
 Endpoints (name for the counters in brackets):
@@ -43,7 +44,8 @@ Endpoints (name for the counters in brackets):
   the previous page), `properties` (repeated or comma-separated), `archived=true` lists archived contacts
   (with `archivedAt`). Id order; `paging.next: {after, link}`.
 - `GET /crm/v3/objects/contacts/{id}` [get]: `properties`, `archived`, `idProperty=email`. A merged-away
-  id answers the survivor (with the survivor's id). Unknown or archived: 404 OBJECT_NOT_FOUND.
+  id answers the survivor (with the survivor's id). Unknown: 404 OBJECT_NOT_FOUND; archived: 404 unless
+  `archived=true`.
 - `POST .../batch/read` [batch_read]: `{inputs: [{id}], properties, idProperty?}`, at most 100 inputs.
   Merged ids answer the survivor; ids not found: HTTP 207 with `errors: [{status: "error", category:
   "OBJECT_NOT_FOUND", message, context: {ids: [...]}}]` and `numErrors`.

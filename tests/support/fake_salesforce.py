@@ -43,6 +43,7 @@ of the answer. Endpoints (name for the counters in brackets):
   200 records or ids (400 EXCEEDED_ID_LIMIT). Answer 200 and a list, in input order, of `{id, success,
   errors: [{statusCode, message, fields}]}`. A record can fail alone (allOrNone false, the default):
   REQUIRED_FIELD_MISSING (no LastName), INVALID_EMAIL_ADDRESS, STRING_TOO_LONG, MALFORMED_ID,
+  INVALID_TYPE_ON_FIELD_IN_RECORD (a value that is not a string),
   INVALID_FIELD_FOR_INSERT_UPDATE (a read-only field, or an Id on create), MISSING_ARGUMENT (no id on
   update), ENTITY_IS_DELETED, INVALID_CROSS_REFERENCE_KEY (no such id), or a validation rule the test
   added (FIELD_CUSTOM_VALIDATION_EXCEPTION). With `allOrNone: true` one failure writes nothing and the
@@ -54,8 +55,8 @@ of the answer. Endpoints (name for the counters in brackets):
 - `GET .../sobjects/Contact/{id}` [sobject_get] (`fields=` to choose; deleted: 404 NOT_FOUND),
   `GET .../limits` [limits] (`DailyApiRequests`), `GET /services/data` [versions].
 
-API usage: every authenticated request counts against `daily_limit` (15,000 by default) in
-`api_usage`; every answer carries `Sforce-Limit-Info: api-usage=<used>/<limit>`; past the limit,
+API usage: every authenticated request to an endpoint (injected failures aside) counts against
+`daily_limit` (15,000 by default) in `api_usage`; every answer carries `Sforce-Limit-Info: api-usage=<used>/<limit>`; past the limit,
 requests answer 403 `[{"message": "TotalRequests Limit exceeded.", "errorCode":
 "REQUEST_LIMIT_EXCEEDED"}]` (Salesforce's refusal, which has no Retry-After). `rate_limit_next()`
 answers the same 403 (its `retry_after_seconds` is ignored). Injected 5xx answer UNKNOWN_EXCEPTION (500)

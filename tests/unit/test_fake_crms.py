@@ -3,12 +3,14 @@
 These talk HTTP to the fakes on loopback with plain `requests`, because what the engine's tests rely on
 is the fakes' wire behaviour: HubSpot's search (paging, the 10,000 cap, tie order, lag), batches and
 merges; Salesforce's SOQL subset, query paging, sObject Collections and limits; auth, the clock, the
-request log and failure injection of both. In memory, no Firestore: milliseconds per test, about a
-second for the two that page through 10,050 contacts.
+request log and failure injection of both; and the product's outbound client against their rate-limit
+answers (its audit record goes to a list). In memory, no Firestore: milliseconds per test, a second or
+two for the ones that page through more than 10,000 contacts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,6 +18,9 @@ from typing import Any
 import pytest
 import requests
 
+from shared.models.request_logs import RequestLogDoc
+from shared.outbound import AuditTarget, OutboundClient, OutboundRequest
+from shared.settings import get_settings
 from tests.support.fake_crm import Call, Clock
 from tests.support.fake_hubspot import SEARCH_RESULT_CAP, FakeHubSpot, hubspot_time, parse_hubspot_time
 from tests.support.fake_salesforce import FakeSalesforce, normalize_id, salesforce_time
@@ -219,6 +224,33 @@ def test_the_request_hook_runs_after_each_answer_and_may_change_records(
     # The change moved ids[0] to the end: an offset-paged search shifts under writes, as HubSpot's does.
     assert first == ids[:2]
     assert second == [ids[3], ids[0]]
+
+
+def test_the_outbound_client_honours_the_fakes_rate_limit_answers(hubspot: FakeHubSpot) -> None:
+    """What the engine will meet: shared/outbound.py waits out HubSpot's 429 by its Retry-After and sends
+    again (two remote calls, one audit record), and does not retry Salesforce's 403 quota refusal."""
+    settings = dataclasses.replace(get_settings(), allow_private_networks=True)
+    audit: list[RequestLogDoc] = []
+    waits: list[float] = []
+    client = OutboundClient(settings, sleep=waits.append, audit_writer=audit.append)
+    target = AuditTarget(team_id="team-1", integration_id="integration-1")
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    hubspot.rate_limit_next(1, retry_after_seconds=2)
+    search = OutboundRequest("POST", f"{hubspot.url}{CONTACTS}/search", headers, json={}, secrets=[TOKEN])
+    answer = client.send(search, target)
+    assert (answer.status_code, answer.attempts) == (200, 2)
+    assert [call.status for call in hubspot.requests] == [429, 200]
+    assert max(waits) >= 2
+    assert len(audit) == 1
+    assert TOKEN not in audit[0].model_dump_json()
+
+    with FakeSalesforce(token=TOKEN) as salesforce:
+        salesforce.rate_limit_next(1)
+        query = OutboundRequest("GET", f"{salesforce.url}{SF}/query?q=SELECT+Id+FROM+Contact", headers)
+        refused = client.send(query, target)
+        assert (refused.status_code, refused.attempts) == (403, 1)
+        assert salesforce.calls() == 1
 
 
 # ================================================================================================ HubSpot
