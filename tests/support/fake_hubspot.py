@@ -14,8 +14,8 @@ clock, the time of the change), `email`, `firstname`, `lastname`, `phone`, `comp
 (`favorite_color`, `customer_tier` (enumeration: bronze, silver, gold), `num_tickets` (number)) and the
 read-only `hs_merged_object_ids`, `hs_additional_emails`. Emails are stored trimmed and lowercased (a
 pushed `Ann@X.io` reads back `ann@x.io`: an engine must compare emails case-insensitively) and are
-unique among live contacts. Setting a property to ""
-or null clears it; a cleared or unset property reads as null.
+unique among live contacts. Setting a property to "" or null clears it; a cleared or unset property
+reads as null.
 
 Endpoints (name for the counters in brackets):
 
@@ -52,8 +52,8 @@ Endpoints (name for the counters in brackets):
 - `POST .../batch/create` [batch_create]: `{inputs: [{properties}]}` -> 201 `{status: "COMPLETE",
   results}`. Atomic: an unknown or read-only property, an invalid email, a value outside an
   enumeration's options or a failed validation rule answers 400 VALIDATION_ERROR ("Property values were
-  not valid: [...]"); an email already used (by a live contact or earlier in the batch) answers 409
-  CONFLICT "Contact already exists. Existing ID: <id>". Nothing is written on an error.
+  not valid: [...]"); an email a live contact has answers 409 CONFLICT "Contact already exists.
+  Existing ID: <id>"; one email twice in the batch answers 400. Nothing is written on an error.
 - `POST .../batch/update` [batch_update]: `{inputs: [{id, properties}]}`. Validation as for create
   (atomic; 409 when an email would collide). Merged ids update the survivor; unknown or archived ids are
   left out of `results` and reported as in batch/read (207), the others are written.
@@ -71,9 +71,9 @@ Endpoints (name for the counters in brackets):
   email, never by position).
 
 An update that sets every property to its current value changes nothing and does not move
-`lastmodifieddate` (the choice modelled here: HubSpot records no property change for an equal value; we
-could not confirm from public sources whether the modification date moves). `touch_on_unchanged_update =
-True` makes such an update move it anyway, for tests that must survive either behaviour.
+`lastmodifieddate`. That is a choice: we could not confirm from public sources which HubSpot does.
+`touch_on_unchanged_update = True` makes such an update move it anyway, for tests that must survive
+either behaviour.
 
 Rate limits: `rate_limit_next(n, retry_after_seconds)` answers 429 `{status: "error", message, errorType:
 "RATE_LIMIT", policyName, correlationId}` with `Retry-After`. Real limits the test can enable, counted on
@@ -594,19 +594,20 @@ class FakeHubSpot(FakeCrm):
         raise _BadRequest(400, f"Invalid input JSON: property values must be strings, got {raw!r}")
 
     def _claim_emails(self, writes: list[tuple[_Contact | None, dict[str, str]]]) -> None:
-        """409 when a write would give a live contact's email to another contact (batch-atomic)."""
-        claimed: dict[str, str | None] = {}
-        for contact, properties in writes:
+        """409 when a write would give a live contact's email to another contact; 400 when two writes of
+        one batch would share an email. Checked for the whole batch before anything is written."""
+        claimed: dict[str, str] = {}
+        for position, (contact, properties) in enumerate(writes):
             email = properties.get("email")
             if not email:
                 continue
             owner = self._by_email.get(email)
-            own_id = None if contact is None else contact.id
-            if owner is not None and owner != own_id:
+            # A contact to be created has no id yet: its place in the batch stands for it.
+            writer = f"new:{position}" if contact is None else contact.id
+            if owner is not None and owner != writer:
                 raise _BadRequest(409, f"Contact already exists. Existing ID: {owner}", "CONFLICT")
-            if email in claimed and claimed[email] != own_id:
+            if claimed.setdefault(email, writer) != writer:
                 raise _BadRequest(400, f"Duplicate email in batch input: {email}")
-            claimed[email] = own_id
 
     # ------------------------------------------------------------------ reading
 

@@ -43,7 +43,7 @@ of the answer. Endpoints (name for the counters in brackets):
   200 records or ids (400 EXCEEDED_ID_LIMIT). Answer 200 and a list, in input order, of `{id, success,
   errors: [{statusCode, message, fields}]}`. A record can fail alone (allOrNone false, the default):
   REQUIRED_FIELD_MISSING (no LastName), INVALID_EMAIL_ADDRESS, STRING_TOO_LONG, MALFORMED_ID,
-  INVALID_TYPE_ON_FIELD_IN_RECORD (a value that is not a string),
+  INVALID_TYPE_ON_FIELD_IN_RECORD (a value of the wrong JSON type for its field),
   INVALID_FIELD_FOR_INSERT_UPDATE (a read-only field, or an Id on create), MISSING_ARGUMENT (no id on
   update), ENTITY_IS_DELETED, INVALID_CROSS_REFERENCE_KEY (no such id), or a validation rule the test
   added (FIELD_CUSTOM_VALIDATION_EXCEPTION). With `allOrNone: true` one failure writes nothing and the
@@ -113,6 +113,7 @@ CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TEXT_TYPES = frozenset({"string", "email", "phone", "textarea", "picklist", "url"})
 ID_TYPES = frozenset({"id", "reference"})
+NUMERIC_TYPES = frozenset({"double", "int", "currency", "percent"})
 
 
 # ---------------------------------------------------------------------------------------------- ids
@@ -540,6 +541,10 @@ class _Parser:
             if literal.kind != "boolean":
                 raise wrong
             return literal
+        if definition.type in NUMERIC_TYPES:
+            if literal.kind != "number":
+                raise wrong
+            return literal
         if literal.kind != "string":
             raise wrong
         if definition.type in ID_TYPES:
@@ -734,6 +739,17 @@ class FakeSalesforce(FakeCrm):
         contact.modstamp_ms = self._now()
 
     @staticmethod
+    def _fits(definition: FieldDefinition, raw: object) -> bool:
+        """JSON values as Salesforce takes them: numbers for numeric fields, booleans, else text."""
+        if raw is None:
+            return True
+        if definition.type in NUMERIC_TYPES:
+            return isinstance(raw, int | float) and not isinstance(raw, bool)
+        if definition.type == "boolean":
+            return isinstance(raw, bool)
+        return isinstance(raw, str)
+
+    @staticmethod
     def _raise_for(errors: list[dict[str, Any]]) -> None:
         if errors:
             raise ValueError("; ".join(f"{error['statusCode']}: {error['message']}" for error in errors))
@@ -770,11 +786,14 @@ class FakeSalesforce(FakeCrm):
             definition = self._fields[name.lower()]
             if not definition.updateable:
                 continue
-            if raw is not None and not isinstance(raw, str):
+            if not self._fits(definition, raw):
                 message = f"{definition.label}: value not of required type: {raw}"
                 errors.append(_error_item("INVALID_TYPE_ON_FIELD_IN_RECORD", message, [name]))
                 continue
             value = raw if raw != "" else None
+            if not isinstance(value, str):
+                values[name] = value
+                continue
             if value is not None and definition.length and len(value) > definition.length:
                 message = (
                     f"{definition.label}: data value too large: {value} (max length={definition.length})"

@@ -532,6 +532,10 @@ def test_batch_create_answers_201_and_refuses_a_whole_batch_on_one_bad_input(
         conflict.json()["message"]
         == f"Contact already exists. Existing ID: {hubspot.find_by_email('taken@x.io')['id']}"
     )  # type: ignore[index]
+    twice = [{"properties": {"email": "twin@x.io"}}, {"properties": {"email": "TWIN@x.io"}}]
+    assert hs.post(f"{CONTACTS}/batch/create", {"inputs": twice}).status_code == 400
+    with pytest.raises(ValueError, match="Duplicate email"):
+        hubspot.add_many([{"email": "twin@x.io"}, {"email": "twin@x.io"}])
     too_many = hs.post(f"{CONTACTS}/batch/create", {"inputs": [{"properties": {}}] * 101})
     assert too_many.status_code == 400
     assert len(hubspot.records()) == before
@@ -1025,7 +1029,19 @@ def test_describe_lists_the_fields_with_types_and_updateability(salesforce: Fake
     assert fields["LastName"]["nillable"] is False
     assert fields["AccountId"]["referenceTo"] == ["Account"]
     assert (fields["Nps__c"]["label"], fields["Nps__c"]["custom"]) == ("NPS", True)
-    assert rows(sf, "SELECT Nps__c FROM Contact") == []
+    contact = salesforce.add(LastName="Lee", Nps__c=9.5)
+    assert rows(sf, "SELECT Id, Nps__c FROM Contact WHERE Nps__c > 9") == [
+        {
+            "attributes": {"type": "Contact", "url": f"{SF}/sobjects/Contact/{contact}"},
+            "Id": contact,
+            "Nps__c": 9.5,
+        }
+    ]
+    assert soql(sf, "SELECT Id FROM Contact WHERE Nps__c > '9'").status_code == 400
+    wrong_type = sf.post(
+        f"{SF}/composite/sobjects", {"records": [sf_record(LastName="x", Nps__c="high")]}
+    ).json()
+    assert wrong_type[0]["errors"][0]["statusCode"] == "INVALID_TYPE_ON_FIELD_IN_RECORD"
 
 
 def test_every_answer_carries_api_usage_and_the_daily_limit_refuses(
