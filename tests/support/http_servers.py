@@ -37,7 +37,9 @@ Responder = Callable[[Received], Reply]
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1; `responder` decides each answer; requests are recorded."""
 
-    def __init__(self, responder: Responder | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, responder: Responder | None = None, host: str = "127.0.0.1", poll_interval_seconds: float = 0.5
+    ) -> None:
         self.responder: Responder = responder or (lambda _request: Reply())
         self.received: list[Received] = []
         self._lock = threading.Lock()
@@ -78,7 +80,10 @@ class LoopbackServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # stop() waits for the serve loop's next poll: a short interval makes many short-lived servers cheap.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": poll_interval_seconds}, daemon=True
+        )
 
     def start(self) -> LoopbackServer:
         self._thread.start()
