@@ -364,11 +364,11 @@ class PageWrite:
     def merge(self, path: str, body: dict[str, Any]) -> None:
         self._operations.append(lambda batch: batch.set(db().document(path), body, merge=True))
 
-    def outbox(self, contact_id: str) -> None:
-        """Make sure the push phase looks at this contact (a local value that won a conflict)."""
+    def outbox(self, contact_id: str, changed_at: datetime) -> None:
+        """Make sure this run's push phase looks at this contact (a local value the pull left to it):
+        dated at the run's local signpost, inside the window the push phase reads."""
         self.merge(
-            paths.contact_change(self.team_id, contact_id),
-            {"changedAt": firestore.SERVER_TIMESTAMP, "deleted": False},
+            paths.contact_change(self.team_id, contact_id), {"changedAt": changed_at, "deleted": False}
         )
 
     def index_email(self, email_key: str, contact_id: str) -> None:

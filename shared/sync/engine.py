@@ -453,8 +453,8 @@ class Runner:
             self._open_conflict(record, contact, conflicts, writes)
             tally.conflicts += len(conflicts)
         self._write_contact(contact, writes, tally)
-        if pushes_back and not contact.new:
-            writes.outbox(contact.id)
+        if pushes_back and not contact.new and self.run.local_bound is not None:
+            writes.outbox(contact.id, self.run.local_bound)
 
     def _open_conflict(
         self, record: RemoteRecord, contact: Contact, fields: list[ConflictField], writes: store.PageWrite

@@ -80,7 +80,7 @@ def _check_mappings(
                 direction is SyncDirection.BIDIRECTIONAL and mapping.bidirectional
             )
             try:
-                transformers.check_mapping(mapping.transformer, two_way)
+                transformers.check_mapping(mapping.transformer, pushes=two_way)
             except transformers.TransformerError as error:
                 raise errors.InvalidArgument(
                     f"{where}.transformer: {error}", field=f"{where}.transformer"

@@ -83,8 +83,12 @@ def seed_sync(db: firestore.Client, now: datetime) -> None:
         {"integrationId": "int-1", "enabled": True, "syncDirection": "bidirectional", "createdAt": now}
     )
     db.document(f"teams/{TEAM}/syncConfigs/cfg1/links/501").set({"contactId": "ct1"})
-    db.document(f"teams/{TEAM}/syncRuns/run1").set({"configId": "cfg1", "status": "succeeded", "createdAt": now})
-    db.document(f"teams/{TEAM}/syncConflicts/cf1").set({"configId": "cfg1", "status": "open", "createdAt": now})
+    db.document(f"teams/{TEAM}/syncRuns/run1").set(
+        {"configId": "cfg1", "status": "succeeded", "createdAt": now}
+    )
+    db.document(f"teams/{TEAM}/syncConflicts/cf1").set(
+        {"configId": "cfg1", "status": "open", "createdAt": now}
+    )
     db.document(f"teams/{TEAM}/contactChanges/ct1").set({"changedAt": now, "deleted": False})
     db.document(f"teams/{TEAM}/contactEmails/key1").set({"contactIds": ["ct1"]})
 
