@@ -320,7 +320,16 @@ class Runner:
         claimed: set[str] = {contact.id for contact in contacts.values()}
         to_load: dict[str, str] = {}
         ambiguous: set[str] = set()
+        # A local match is linked only when the CRM has that email once (Salesforce allows duplicates).
+        matched_emails = sorted(
+            {record.email for record in unlinked if record.email and by_email.get(record.email)}
+        )
+        remote_counts = self.remote.ids_by_email(matched_emails) if matched_emails else {}
         for record in unlinked:
+            if len(remote_counts.get(record.email or "", [])) > 1:
+                tally.fail(f"remote {record.id}: several CRM records have its email; not linked")
+                ambiguous.add(record.id)
+                continue
             candidates = [cid for cid in by_email.get(record.email or "", []) if cid not in claimed]
             if len(by_email.get(record.email or "", [])) > 1:
                 # Never a guess between two of ours: flagged for a person to link.

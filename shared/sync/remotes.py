@@ -132,6 +132,8 @@ class HubSpotRemote:
         if not records:
             return ChangePage([], {"since": since}, done=True)
         last = _ms(records[-1].modified_at)
+        if since >= bound_ms:
+            return ChangePage(records, {"since": bound_ms}, done=True)
         if len(records) == hubspot.SEARCH_PAGE and last == since:
             # A full page at one millisecond: read that millisecond by id from the start.
             return ChangePage(records, {"since": since, "cluster": since, "idAbove": None}, done=False)
@@ -244,9 +246,12 @@ class SalesforceRemote:
         if not records:
             return ChangePage([], cursor, done=True)
         last = records[-1]
-        if last.modified_at >= bound:
-            # Past the signpost: resume at it next time (what lies beyond is read again, unchanged).
-            return ChangePage(records, {"since": salesforce.soql_time(bound)}, done=True)
+        # Salesforce keeps its stamps to the second: a record saved later in the second of the signpost
+        # could sort before the last one read, so no cursor passes into that second; it resumes at its
+        # start (what lies beyond is read again, unchanged, and writes nothing).
+        settled = bound.replace(microsecond=0)
+        if last.modified_at >= settled:
+            return ChangePage(records, {"since": salesforce.soql_time(settled)}, done=True)
         next_cursor = {"since": salesforce.soql_time(last.modified_at), "afterId": last.id}
         return ChangePage(records, next_cursor, done=len(records) < self.page_size)
 
