@@ -62,10 +62,11 @@ def to_public(config: SyncConfigDoc) -> SyncConfigPublic:
     )
 
 
-def _check_mappings(
-    mappings: list[SyncFieldMapping], direction: SyncDirection, remote_names: set[str] | None
-) -> None:
+def _check_mappings(mappings: list[SyncFieldMapping], direction: SyncDirection) -> list[SyncFieldMapping]:
+    """The mappings as stored (each transformer in its canonical text), or invalid-argument naming the
+    first bad field. Local checks only: the CRM is asked afterwards, for remote fields alone."""
     seen: set[str] = set()
+    checked = []
     for index, mapping in enumerate(mappings):
         where = f"fieldMappings[{index}]"
         if mapping.local_field in engine.RESERVED_LOCAL_FIELDS or mapping.local_field.split(".")[0] == "sync":
@@ -75,20 +76,29 @@ def _check_mappings(
         if mapping.local_field in seen:
             raise errors.InvalidArgument(f"{where}.localField: mapped twice", field=f"{where}.localField")
         seen.add(mapping.local_field)
-        if mapping.transformer is not None:
+        transformer = mapping.transformer
+        if transformer is not None:
             two_way = direction is SyncDirection.PUSH or (
                 direction is SyncDirection.BIDIRECTIONAL and mapping.bidirectional
             )
             try:
-                transformers.check_mapping(mapping.transformer, pushes=two_way)
+                transformer = transformers.check_mapping(transformer, pushes=two_way).canonical or None
             except transformers.TransformerError as error:
                 raise errors.InvalidArgument(
                     f"{where}.transformer: {error}", field=f"{where}.transformer"
                 ) from None
-        if remote_names is not None and mapping.remote_field not in remote_names:
+        checked.append(mapping.model_copy(update={"transformer": transformer}))
+    return checked
+
+
+def _check_remote_fields(mappings: list[SyncFieldMapping], remote_names: set[str] | None) -> None:
+    if remote_names is None:
+        return
+    for index, mapping in enumerate(mappings):
+        if mapping.remote_field not in remote_names:
+            field = f"fieldMappings[{index}].remoteField"
             raise errors.InvalidArgument(
-                f"{where}.remoteField: {mapping.remote_field} is not a field of the CRM's contacts",
-                field=f"{where}.remoteField",
+                f"{field}: {mapping.remote_field} is not a field of the CRM's contacts", field=field
             )
 
 
@@ -107,11 +117,8 @@ def create_config(caller: Caller, data: SyncConfigCreate) -> SyncConfigPublic:
     provider_of(integration)
     if store.configs_of_integration(data.team_id, data.integration_id, limit=1):
         raise errors.AlreadyExists("this integration has a sync configuration already", field="integrationId")
-    _check_mappings(
-        list(data.field_mappings),
-        data.sync_direction,
-        _remote_field_names(data.team_id, data.integration_id, caller.uid),
-    )
+    mappings = _check_mappings(list(data.field_mappings), data.sync_direction)
+    _check_remote_fields(mappings, _remote_field_names(data.team_id, data.integration_id, caller.uid))
     now = datetime.now(UTC)
     config = SyncConfigDoc(
         id=store.new_config_id(data.team_id),
@@ -120,7 +127,7 @@ def create_config(caller: Caller, data: SyncConfigCreate) -> SyncConfigPublic:
         enabled=data.enabled,
         sync_direction=data.sync_direction,
         frequency=data.frequency,
-        field_mappings=[SyncFieldMappingDoc(**mapping.model_dump()) for mapping in data.field_mappings],
+        field_mappings=[SyncFieldMappingDoc(**mapping.model_dump()) for mapping in mappings],
         conflict_resolution=data.conflict_resolution,
         created_at=now,
         created_by=caller.uid,
@@ -158,6 +165,7 @@ def update_config(caller: Caller, data: SyncConfigUpdate) -> SyncConfigPublic:
     direction = (
         data.sync_direction if "sync_direction" in given and data.sync_direction else current.sync_direction
     )
+    checked: list[SyncFieldMapping] | None = None
     if "field_mappings" in given or "sync_direction" in given:
         mappings = (
             list(data.field_mappings)
@@ -167,12 +175,11 @@ def update_config(caller: Caller, data: SyncConfigUpdate) -> SyncConfigPublic:
                 for item in current.field_mappings
             ]
         )
-        remote = (
-            _remote_field_names(data.team_id, current.integration_id, caller.uid)
-            if "field_mappings" in given
-            else None
-        )
-        _check_mappings(mappings, direction, remote)
+        checked = _check_mappings(mappings, direction)
+        if "field_mappings" in given:
+            _check_remote_fields(
+                checked, _remote_field_names(data.team_id, current.integration_id, caller.uid)
+            )
 
     def change(config: SyncConfigDoc) -> SyncConfigDoc:
         updates: dict[str, Any] = {"updated_at": datetime.now(UTC)}
