@@ -1,32 +1,90 @@
-"""An exact, distributed fixed-window rate limiter that reserves tokens in blocks.
+"""An exact, distributed sliding-window rate limiter: at most N admissions in ANY interval of `window`.
 
-Each window of each key has one counter document. An instance reserves a block of tokens with a
-single atomic increment and reads the new total from the write result: it owns the slice
-(total - block, total], and admits only the part of its slice below the limit. Slices never overlap,
-so across any number of instances a window never admits more than the limit. There is no transaction,
-so nothing aborts under contention (same-document transactions crawl; see local-stack.md).
+Sub-windows. Time is cut into sub-windows of length w = window / K (K = `SUB_WINDOWS` = 20), numbered
+from the epoch: sub-window i is [ceil(i*window/K), ceil((i+1)*window/K)) in milliseconds. Any interval
+of length `window`, open or closed, lies inside K+1 consecutive sub-windows m-K..m.
 
-Blocks start at one token and double while the instance keeps using them (slow start), and never take
-more than a quarter of what the window has left. A busy instance reserves few times per window; an idle
-one holds at most a token or two it may not use, so under demand almost the whole limit is admitted.
+Tokens. An instance admits a request only by spending a token of a block it reserved for sub-window i,
+and only while its clock reads a time inside sub-window i: the admission happens at that reading, which
+lies between the request's arrival and its answer. Tokens left when its clock leaves i are never spent.
+So, with G_i the tokens granted for sub-window i, admissions in any window-length interval are at most
+G_{m-K} + ... + G_m for some m, and it suffices that every K+1 consecutive sub-windows were granted at
+most N tokens in total.
+
+One document, one write. All sub-window counters of a key live in ONE document (`counts`, by absolute
+sub-window index). A reservation of b tokens for sub-window i is ONE write, not a transaction: it
+increments counter i by b and every other counter it reads (i-L..i+K, L below) by 0, and the write
+result answers each transformed field's value right after the commit. Writes to one document are
+serialized, so these values are an atomic snapshot: a reservation sees every write committed before it
+and is seen by every one committed after it, whatever the instances' clocks and latencies. Counter i
+counts toward the windows m = i..i+K; with S_m the answered sum of counters m-K..m, the grant is
+
+    g = max(0, min(b, N - max over m in [i, i+K] of (S_m - b)))
+
+Proof of the bound. Fix m; take the reservations for sub-windows m-K..m that were granted tokens, in
+commit order r_1..r_n, and let A_s <= g_s be the tokens of r_s actually spent. When r_t commits, none of
+the counters m-K..m was ever deleted (the floor, below), so S_m - b_t is the sum, over every instance and
+sub-window m-K..m, of what that instance reserved there before r_t minus what it gave back (below);
+each such term is at least what the instance will ever spend there. So S_m - b_t >= A_1 + ... + A_{t-1},
+hence A_t <= g_t <= N - (A_1 + ... + A_{t-1}), and with t = n the window's admissions total at most N.
+Tokens not granted stay counted until given back: they only make later grants smaller.
+
+Giving back. Tokens an instance will never spend (the ungranted part of a block; what is left when its
+clock leaves the sub-window) are subtracted by its next reservation (in that same one write). That keeps
+each term of the proof at least what will be spent: an instance gives back only its own tokens, after
+it has stopped spending them, and never twice (tokens owed when a write fails, which may or may not
+have been applied, are never given back: they stay counted, which is safe).
+
+Clean-up and the floor. Each write reads L = K+2 counters back (i-L..i+K), deletes the L counters
+below them (i-2L..i-L-1: no reservation for i or later reads them) and raises the field `floor` to i-L
+with `Maximum`. An instance that lags (slow clock, long latency) may still reserve for an earlier
+sub-window i' whose counters were deleted: its answered floor is then above i'-K and it is granted
+nothing. A floor at most i'-K means every write before it deleted only below i'-K, so the counters it
+read are exact; everything at or above the floor is never deleted.
+
+Size of the document. It holds the 2K+3 counters around the newest sub-window, `floor` and `expireAt`,
+plus counters a band cannot reach: those left before an idle gap of more than L sub-windows, and those
+recreated (as zeros) below the floor by a lagging write. The first write after such a gap sees its L
+previous sub-windows empty, and a lagging write sees a floor above its own: either one then reads the
+document and deletes every counter below the floor (dead forever, since the floor only rises, so this
+races with nothing). Any counter is thus deleted by a band, by such a clean-up, or with the document
+by the TTL policy on `expireAt` (a day after the window) once the key is no longer used. Under steady
+demand the gap between bursts is K+1 sub-windows: never mistaken for an idle gap.
+
+Throughput. Every K+1 sub-windows admit up to N, so steady demand gets N*K/(K+1) (95 % for K=20) per
+window, minus tokens stranded in flight. Blocks start at what the instance spent in the previous
+sub-window (1 after a pause), double while granted in full, and never take more than a quarter of what
+the instance knows is left. A refusal costs no write while the instance knows nothing is left; `reset`
+is the start of the first sub-window in which, after the `remaining` ones, another admission is possible
+as far as this instance knows (another instance may take it first; giving back may bring it forward).
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from shared import errors, log
 from shared.models.api_keys import RateLimit
 from shared.store import api_keys as store
+from shared.store.api_keys import RateCounters, RateReservation
 
+SUB_WINDOWS = 20
+# How far a reservation reads back (L): one window, plus two sub-windows so that the pause between
+# bursts under steady demand (K+1 sub-windows) does not look like an idle gap.
+READ_BACK = SUB_WINDOWS + 2
+# A block never takes more than this share of what is left.
+BLOCK_SHARE = 4
 # Counters outlive their window by a day (then a TTL policy on `expireAt` removes them).
 COUNTER_RETENTION = timedelta(days=1)
+# Below every floor a document can have (floors are sub-window indices minus K).
+_NO_FLOOR = -(1 << 62)
 
-Reserve = Callable[[str, str, int, int, datetime], int]
+Reserve = Callable[[str, str, str, RateReservation], RateCounters]
+CleanUp = Callable[[str, str, str], int]
 
 
 @dataclass(frozen=True)
@@ -36,25 +94,108 @@ class Admission:
     reset_ms: int
 
 
+def sub_window_of(now_ms: int, window_ms: int) -> int:
+    return now_ms * SUB_WINDOWS // window_ms
+
+
+def sub_window_start_ms(index: int, window_ms: int) -> int:
+    """The first millisecond of sub-window `index`."""
+    return -(-index * window_ms // SUB_WINDOWS)
+
+
+def counters_id(limit: RateLimit) -> str:
+    """A key's counters document, one per window length and K: indices mean nothing across them."""
+    return f"{limit.window}ms-{SUB_WINDOWS}"
+
+
+def _window_sums(counts: Mapping[int, int], first: int, last: int) -> list[int]:
+    """S_m, the sum of counters m-K..m, for m = first..last."""
+    running = sum(counts.get(j, 0) for j in range(first - SUB_WINDOWS, first + 1))
+    sums = [running]
+    for m in range(first + 1, last + 1):
+        running += counts.get(m, 0) - counts.get(m - SUB_WINDOWS - 1, 0)
+        sums.append(running)
+    return sums
+
+
+def budget(counts: Mapping[int, int], floor: int, requests: int, index: int) -> int:
+    """How many tokens a reservation for sub-window `index` could still be granted, given counters at
+    least `counts` (zero where absent): N minus the heaviest window-length run of counters it joins."""
+    if index < floor + SUB_WINDOWS:
+        return 0  # counters it would read may be gone: never granted (see the floor above)
+    return requests - max(_window_sums(counts, index, index + SUB_WINDOWS))
+
+
+@dataclass(frozen=True)
+class _Outlook:
+    budget: int
+    reset_index: int
+
+
 @dataclass
-class _Window:
-    start_ms: int
-    limit: int
+class _KeyState:
+    limit: RateLimit
+    sub_window: int = -1
+    # Granted tokens of `sub_window` not spent yet, and tokens spent in it.
     available: int = 0
-    reserved_total: int = 0
-    next_block: int = 1
-    exhausted: bool = False
+    spent: int = 0
+    block: int = 1
+    # The counters as last answered (lower bounds of the shared ones), minus what this instance owes
+    # back, and the highest floor seen.
+    counts: dict[int, int] = field(default_factory=dict)
+    floor: int = _NO_FLOOR
+    # Reserved tokens this instance will never spend, by sub-window: given back with the next write.
+    unusable: dict[int, int] = field(default_factory=dict)
+    outlook_cache: _Outlook | None = None
+
+    def move_to(self, index: int) -> None:
+        """The clock left `sub_window`: its tokens are never spent now."""
+        if self.available:
+            self.unusable[self.sub_window] = self.unusable.get(self.sub_window, 0) + self.available
+        self.block = max(1, self.spent) if index == self.sub_window + 1 else 1
+        self.sub_window, self.available, self.spent = index, 0, 0
+        self.outlook_cache = None
+
+    def outlook(self) -> _Outlook:
+        if self.outlook_cache is None:
+            self.outlook_cache = self._compute_outlook()
+        return self.outlook_cache
+
+    def _compute_outlook(self) -> _Outlook:
+        requests, index, floor = self.limit.requests, self.sub_window, self.floor
+        # What is owed back will be given back by the very write that next reserves.
+        counts = dict(self.counts)
+        for owed_index, owed in self.unusable.items():
+            if index - READ_BACK <= owed_index <= index + SUB_WINDOWS:
+                counts[owed_index] = max(0, counts.get(owed_index, 0) - owed)
+        left = budget(counts, floor, requests, index)
+        # After the `remaining` ones (spent now, in this sub-window, so they count in the windows
+        # index..index+K), the next admission waits for counters to slide out of the window.
+        last = max(max(counts, default=index), index, floor) + SUB_WINDOWS + 1
+        sums = _window_sums(counts, index, last + SUB_WINDOWS)
+        for offset in range(SUB_WINDOWS + 1):
+            sums[offset] += max(0, left)
+        # The first j whose windows j..j+K are all below the limit: step past every full one.
+        reset_index = max(index + 1, floor + SUB_WINDOWS)
+        for m, total in enumerate(sums, start=index):
+            if total >= requests and m >= reset_index:
+                if m > reset_index + SUB_WINDOWS:
+                    break
+                reset_index = m + 1
+        return _Outlook(budget=left, reset_index=reset_index)
 
 
 class RateLimiter:
     def __init__(
         self,
         reserve: Reserve = store.reserve_rate_tokens,
+        clean_up: CleanUp = store.delete_dead_rate_counters,
         clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     ) -> None:
         self._reserve = reserve
+        self._clean_up = clean_up
         self._clock_ms = clock_ms
-        self._windows: dict[tuple[str, str], _Window] = {}
+        self._states: dict[tuple[str, str], _KeyState] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -66,36 +207,78 @@ class RateLimiter:
         return lock
 
     def acquire(self, team_id: str, key_id: str, limit: RateLimit) -> Admission:
-        """Admit one request in the current window, or refuse it without exceeding the limit."""
+        """Admit one request now, or refuse it, never exceeding the limit in any window-length interval."""
         key = (team_id, key_id)
+        clean_up = False
         # One reservation at a time per key and instance: the other threads wait for its tokens
         # instead of piling up reservations of their own.
         with self._lock_for(key):
-            now_ms = self._clock_ms()
-            start_ms = now_ms - now_ms % limit.window
-            reset_ms = start_ms + limit.window
-            window = self._windows.get(key)
-            if window is None or window.start_ms != start_ms or window.limit != limit.requests:
-                window = _Window(start_ms=start_ms, limit=limit.requests)
-                self._windows[key] = window
-            if window.available == 0 and not window.exhausted:
-                self._reserve_block(team_id, key_id, window, reset_ms)
-            admitted = window.available > 0
+            # Read inside the lock: the admission happens at this reading, in this sub-window.
+            index = sub_window_of(self._clock_ms(), limit.window)
+            state = self._states.get(key)
+            if state is None or state.limit != limit:
+                # A changed limit starts afresh: tokens granted under the old one are not spent.
+                state = self._states[key] = _KeyState(limit=limit)
+            if state.sub_window != index:
+                state.move_to(index)
+            if state.available == 0 and state.outlook().budget > 0:
+                clean_up = self._reserve_block(team_id, key_id, state)
+            admitted = state.available > 0
             if admitted:
-                window.available -= 1
-            remaining = window.available + max(0, window.limit - window.reserved_total)
-            return Admission(admitted=admitted, remaining=remaining, reset_ms=reset_ms)
+                state.available -= 1
+                state.spent += 1
+            outlook = state.outlook()
+            admission = Admission(
+                admitted=admitted,
+                remaining=state.available + max(0, outlook.budget),
+                reset_ms=sub_window_start_ms(outlook.reset_index, limit.window),
+            )
+        if clean_up:
+            self._delete_dead_counters(team_id, key_id, counters_id(limit))
+        return admission
 
-    def _reserve_block(self, team_id: str, key_id: str, window: _Window, reset_ms: int) -> None:
-        left_in_window = max(1, window.limit - window.reserved_total)
-        block = max(1, min(window.next_block, math.ceil(left_in_window / 4)))
-        expire_at = datetime.fromtimestamp(reset_ms / 1000, UTC) + COUNTER_RETENTION
-        total = self._reserve(team_id, key_id, window.start_ms, block, expire_at)
-        granted = max(0, min(block, window.limit - (total - block)))
-        window.available += granted
-        window.reserved_total = max(window.reserved_total, total)
-        window.exhausted = total >= window.limit
-        window.next_block = min(block * 2, window.limit)
+    def _reserve_block(self, team_id: str, key_id: str, state: _KeyState) -> bool:
+        """Reserve a block for the current sub-window; answers whether the document needs a clean-up."""
+        index, requests = state.sub_window, state.limit.requests
+        left = state.outlook().budget
+        tokens = max(1, min(state.block, -(-left // BLOCK_SHARE)))
+        read = range(max(0, index - READ_BACK), index + SUB_WINDOWS + 1)
+        changes = {owed_index: -owed for owed_index, owed in state.unusable.items() if owed_index in read}
+        changes[index] = changes.get(index, 0) + tokens
+        # Forget what is owed before writing: a failed write may have been applied, and giving the
+        # same tokens back twice would break the bound (keeping them counted only strands them).
+        state.unusable.clear()
+        state.outlook_cache = None
+        expire_at = sub_window_start_ms(index + SUB_WINDOWS + 1, state.limit.window)
+        reservation = RateReservation(
+            changes=changes,
+            read=read,
+            delete=range(max(0, index - 2 * READ_BACK), max(0, index - READ_BACK)),
+            floor=index - READ_BACK,
+            expire_at=datetime.fromtimestamp(expire_at / 1000, UTC) + COUNTER_RETENTION,
+        )
+        answer = self._reserve(team_id, key_id, counters_id(state.limit), reservation)
+        valid = answer.floor <= index - SUB_WINDOWS
+        state.floor = max(state.floor, answer.floor)
+        # Counters at or above the floor were never deleted: lower bounds of the shared ones.
+        state.counts = {j: count for j, count in answer.counts.items() if j >= state.floor}
+        granted = 0
+        if valid:
+            granted = max(0, min(tokens, budget(state.counts, state.floor, requests, index) + tokens))
+        if granted < tokens:
+            state.unusable[index] = tokens - granted
+        state.available += granted
+        state.block = tokens * 2 if granted == tokens else 1
+        idle = all(answer.counts.get(j, 0) == 0 for j in range(index - READ_BACK, index))
+        # A floor above our own: we may have recreated counters below it. Either way, clean up.
+        return idle or answer.floor > index - READ_BACK
+
+    def _delete_dead_counters(self, team_id: str, key_id: str, document_id: str) -> None:
+        try:
+            self._clean_up(team_id, key_id, document_id)
+        except errors.AppError as error:
+            # Only the document's size depends on it; the next idle gap tries again.
+            log.warning("rate counter clean-up failed", keyId=key_id, errorType=type(error).__name__)
 
     def forget(self, team_id: str, key_id: str) -> None:
-        self._windows.pop((team_id, key_id), None)
+        self._states.pop((team_id, key_id), None)

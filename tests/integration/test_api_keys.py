@@ -172,7 +172,7 @@ def test_validation_answers_every_code(db: firestore.Client, team: str) -> None:
     assert validate("jk_live_" + "1" * 44)["code"] == "NOT_FOUND"
     assert validate("sk_live_whatever")["code"] == "NOT_FOUND"
     other_team = validate(key, teamId="team-b")
-    assert other_team == {"valid": False, "code": "NOT_FOUND"}
+    assert other_team == {"valid": False, "code": "NOT_FOUND", "remaining": None}
 
     key_id = validate(key)["keyId"]
     call(api_keys_update, {"teamId": team, "keyId": key_id, "enabled": False}, uid="admin")
