@@ -5,11 +5,11 @@ from the epoch: sub-window i is [ceil(i*window/K), ceil((i+1)*window/K)) in mill
 of length `window`, open or closed, lies inside K+1 consecutive sub-windows m-K..m.
 
 Tokens. An instance admits a request only by spending a token of a block it reserved for sub-window i,
-and only while its clock reads a time inside sub-window i: the admission happens at that reading, which
-lies between the request's arrival and its answer. Tokens left when its clock leaves i are never spent.
-So, with G_i the tokens granted for sub-window i, admissions in any window-length interval are at most
-G_{m-K} + ... + G_m for some m, and it suffices that every K+1 consecutive sub-windows were granted at
-most N tokens in total.
+and only at an instant inside sub-window i while the request is being served (a clock reading taken
+after the request arrived, or the start of sub-window i when the request was waiting across it). Tokens
+left when its clock leaves i are never spent. So, with G_i the tokens granted for sub-window i,
+admissions in any window-length interval are at most G_{m-K} + ... + G_m for some m, and it suffices
+that every K+1 consecutive sub-windows were granted at most N tokens in total.
 
 One document, one write. All sub-window counters of a key live in ONE document (`counts`, by absolute
 sub-window index). A reservation of b tokens for sub-window i is ONE write, not a transaction: it
@@ -51,12 +51,22 @@ races with nothing). Any counter is thus deleted by a band, by such a clean-up, 
 by the TTL policy on `expireAt` (a day after the window) once the key is no longer used. Under steady
 demand the gap between bursts is K+1 sub-windows: never mistaken for an idle gap.
 
+Ahead. A write takes a while; when it would come back after its sub-window has ended, its tokens would
+be lost to the requests waiting for them. So a reservation is made for the sub-window in which the
+write is expected back (by the round trips recently measured; at most MAX_LEAD = 2 ahead). A request
+that finds tokens held for a sub-window that has not begun waits for it (at most a round trip); the
+request that made the write is admitted as of the start of that sub-window, while it was waiting.
+
 Throughput. Every K+1 sub-windows admit up to N, so steady demand gets N*K/(K+1) (95 % for K=20) per
-window, minus tokens stranded in flight. Blocks start at what the instance spent in the previous
-sub-window (1 after a pause), double while granted in full, and never take more than a quarter of what
-the instance knows is left. A refusal costs no write while the instance knows nothing is left; `reset`
-is the start of the first sub-window in which, after the `remaining` ones, another admission is possible
-as far as this instance knows (another instance may take it first; giving back may bring it forward).
+window, minus tokens stranded in flight. Blocks start at the number of requests the instance saw in the
+previous sub-window (1 after a pause), double while granted in full, and never take more than what the
+instance knows is left (half of it when its last write found that another instance had written since
+its own previous one), so one write usually serves a sub-window. An instance granted less than it
+asked (another one got there first) gives the rest back at once, with a write of its own. A refusal
+costs no write while the instance knows nothing is left. `remaining` is what this instance would admit
+right now (its tokens plus what it knows is left); `reset` is the start of the first sub-window in
+which, after the `remaining` ones, another admission is possible as far as this instance knows
+(another instance may take it first; tokens given back may bring it forward).
 """
 
 from __future__ import annotations
@@ -73,11 +83,15 @@ from shared.store import api_keys as store
 from shared.store.api_keys import RateCounters, RateReservation
 
 SUB_WINDOWS = 20
-# How far a reservation reads back (L): one window, plus two sub-windows so that the pause between
-# bursts under steady demand (K+1 sub-windows) does not look like an idle gap.
-READ_BACK = SUB_WINDOWS + 2
-# A block never takes more than this share of what is left.
-BLOCK_SHARE = 4
+# How many sub-windows ahead a reservation may be made, so that its tokens are there when the write
+# comes back (see "Ahead" above).
+MAX_LEAD = 2
+# How far a reservation reads back (L): one window, plus the lead and one more sub-window, so that a
+# write made ahead leaves instances whose clock reads the sub-window before able to reserve, and the
+# pause between bursts under steady demand (K+1 sub-windows) does not look like an idle gap.
+READ_BACK = SUB_WINDOWS + MAX_LEAD + 1
+# How fast the estimate of a reservation's round trip follows the last one measured.
+LATENCY_SMOOTHING = 0.3
 # Counters outlive their window by a day (then a TTL policy on `expireAt` removes them).
 COUNTER_RETENTION = timedelta(days=1)
 # Below every floor a document can have (floors are sub-window indices minus K).
@@ -136,9 +150,9 @@ class _Outlook:
 class _KeyState:
     limit: RateLimit
     sub_window: int = -1
-    # Granted tokens of `sub_window` not spent yet, and tokens spent in it.
+    # Granted tokens of `sub_window` not spent yet, and the requests seen in it (admitted or not).
     available: int = 0
-    spent: int = 0
+    demand: int = 0
     block: int = 1
     # The counters as last answered (lower bounds of the shared ones), minus what this instance owes
     # back, and the highest floor seen.
@@ -146,15 +160,34 @@ class _KeyState:
     floor: int = _NO_FLOOR
     # Reserved tokens this instance will never spend, by sub-window: given back with the next write.
     unusable: dict[int, int] = field(default_factory=dict)
+    # The last sub-window in which one of its writes found that another instance had written since its
+    # previous one (then blocks take half of what is left, and a refusal may look again).
+    others_seen_in: int = -(1 << 62)
+    # The sub-window this instance last wrote in: what it knows dates from then.
+    learned_in: int = -1
     outlook_cache: _Outlook | None = None
 
     def move_to(self, index: int) -> None:
         """The clock left `sub_window`: its tokens are never spent now."""
         if self.available:
             self.unusable[self.sub_window] = self.unusable.get(self.sub_window, 0) + self.available
-        self.block = max(1, self.spent) if index == self.sub_window + 1 else 1
-        self.sub_window, self.available, self.spent = index, 0, 0
+        # Demand just seen sizes the first block (a write made ahead may have skipped a sub-window).
+        self.block = max(1, self.demand) if 0 < index - self.sub_window <= MAX_LEAD + 1 else 1
+        self.sub_window, self.available, self.demand = index, 0, 0
         self.outlook_cache = None
+
+    def move_ahead(self, index: int) -> None:
+        """Hold the tokens of a sub-window that has not begun (nothing is held now)."""
+        self.sub_window = index
+        self.outlook_cache = None
+
+    def counts_after_giving_back(self, index: int) -> dict[int, int]:
+        """What the counters will be once the next write (for `index`) gives back what is owed."""
+        counts = dict(self.counts)
+        for owed_index, owed in self.unusable.items():
+            if index - READ_BACK <= owed_index <= index + SUB_WINDOWS:
+                counts[owed_index] = max(0, counts.get(owed_index, 0) - owed)
+        return counts
 
     def outlook(self) -> _Outlook:
         if self.outlook_cache is None:
@@ -163,11 +196,7 @@ class _KeyState:
 
     def _compute_outlook(self) -> _Outlook:
         requests, index, floor = self.limit.requests, self.sub_window, self.floor
-        # What is owed back will be given back by the very write that next reserves.
-        counts = dict(self.counts)
-        for owed_index, owed in self.unusable.items():
-            if index - READ_BACK <= owed_index <= index + SUB_WINDOWS:
-                counts[owed_index] = max(0, counts.get(owed_index, 0) - owed)
+        counts = self.counts_after_giving_back(index)
         left = budget(counts, floor, requests, index)
         # After the `remaining` ones (spent now, in this sub-window, so they count in the windows
         # index..index+K), the next admission waits for counters to slide out of the window.
@@ -191,10 +220,14 @@ class RateLimiter:
         reserve: Reserve = store.reserve_rate_tokens,
         clean_up: CleanUp = store.delete_dead_rate_counters,
         clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._reserve = reserve
         self._clean_up = clean_up
         self._clock_ms = clock_ms
+        self._sleep = sleep
+        # A reservation's round trip as recently measured (shared by the instance's keys).
+        self._latency_ms = 0.0
         self._states: dict[tuple[str, str], _KeyState] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -213,20 +246,25 @@ class RateLimiter:
         # One reservation at a time per key and instance: the other threads wait for its tokens
         # instead of piling up reservations of their own.
         with self._lock_for(key):
-            # Read inside the lock: the admission happens at this reading, in this sub-window.
-            index = sub_window_of(self._clock_ms(), limit.window)
+            # Read inside the lock: the admission happens at this reading (or after a wait below).
+            now = self._clock_ms()
+            index = sub_window_of(now, limit.window)
             state = self._states.get(key)
             if state is None or state.limit != limit:
                 # A changed limit starts afresh: tokens granted under the old one are not spent.
                 state = self._states[key] = _KeyState(limit=limit)
+            if state.available and index < state.sub_window <= index + MAX_LEAD:
+                # Tokens reserved ahead wait for their sub-window: so does this request.
+                now = self._wait_until(sub_window_start_ms(state.sub_window, limit.window))
+                index = sub_window_of(now, limit.window)
             if state.sub_window != index:
                 state.move_to(index)
-            if state.available == 0 and state.outlook().budget > 0:
-                clean_up = self._reserve_block(team_id, key_id, state)
+            state.demand += 1
+            if state.available == 0:
+                clean_up = self._reserve_block(team_id, key_id, state, now)
             admitted = state.available > 0
             if admitted:
                 state.available -= 1
-                state.spent += 1
             outlook = state.outlook()
             admission = Admission(
                 admitted=admitted,
@@ -237,11 +275,62 @@ class RateLimiter:
             self._delete_dead_counters(team_id, key_id, counters_id(limit))
         return admission
 
-    def _reserve_block(self, team_id: str, key_id: str, state: _KeyState) -> bool:
-        """Reserve a block for the current sub-window; answers whether the document needs a clean-up."""
-        index, requests = state.sub_window, state.limit.requests
+    def _wait_until(self, at_ms: int) -> int:
+        now = self._clock_ms()
+        if now < at_ms:
+            self._sleep((at_ms - now) / 1000)
+            now = max(self._clock_ms(), at_ms)
+        return now
+
+    def _reserve_block(self, team_id: str, key_id: str, state: _KeyState, now: int) -> bool:
+        """Reserve a block if anything is left, for the sub-window in which the write is expected back;
+        answers whether the document needs a clean-up."""
+        window, requests = state.limit.window, state.limit.requests
+        index = state.sub_window
+        ahead = min(index + MAX_LEAD, sub_window_of(now + int(self._latency_ms), window))
+        if ahead > index and budget(state.counts_after_giving_back(ahead), state.floor, requests, ahead) > 0:
+            state.move_ahead(ahead)
+            index = ahead
         left = state.outlook().budget
-        tokens = max(1, min(state.block, -(-left // BLOCK_SHARE)))
+        clean_up = False
+        alone = index - state.others_seen_in > SUB_WINDOWS
+        if left <= 0 and not alone and state.learned_in < index and index >= state.floor + SUB_WINDOWS:
+            # Others write too, and they give tokens back unseen: look again, once a sub-window.
+            clean_up = self._needs_clean_up(self._write(team_id, key_id, state, index, 0), index)
+            left = state.outlook().budget
+        if left <= 0:
+            return clean_up
+        tokens = max(1, min(state.block, left if alone else -(-left // 2)))
+        answer = self._write(team_id, key_id, state, index, tokens)
+        if sub_window_of(self._clock_ms(), window) < index:
+            # Back before the sub-window it reserved for: this request waits for it to begin. (Back
+            # later is fine: the request was alive when it began, and is admitted as of then.)
+            self._wait_until(sub_window_start_ms(index, window))
+        granted = 0
+        if answer.floor <= index - SUB_WINDOWS:
+            granted = max(0, min(tokens, budget(state.counts, state.floor, requests, index) + tokens))
+        state.available += granted
+        state.block = tokens * 2 if granted == tokens else 1
+        clean_up = clean_up or self._needs_clean_up(answer, index)
+        if granted < tokens:
+            # Another instance got there first: give the rest back at once, so that nobody counts it
+            # meanwhile (a failed give-back only leaves it counted, which is safe).
+            state.unusable[index] = tokens - granted
+            try:
+                self._write(team_id, key_id, state, index, 0)
+            except errors.AppError as error:
+                log.warning("rate token give-back failed", keyId=key_id, errorType=type(error).__name__)
+        return clean_up
+
+    @staticmethod
+    def _needs_clean_up(answer: RateCounters, index: int) -> bool:
+        """The counters read back are all empty (an idle gap may have left counters below the band),
+        or the floor is above our own (we may have recreated counters below it)."""
+        idle = all(answer.counts.get(j, 0) == 0 for j in range(index - READ_BACK, index))
+        return idle or answer.floor > index - READ_BACK
+
+    def _write(self, team_id: str, key_id: str, state: _KeyState, index: int, tokens: int) -> RateCounters:
+        """One write: `tokens` more for sub-window `index`, and back what is owed; learns the counters."""
         read = range(max(0, index - READ_BACK), index + SUB_WINDOWS + 1)
         changes = {owed_index: -owed for owed_index, owed in state.unusable.items() if owed_index in read}
         changes[index] = changes.get(index, 0) + tokens
@@ -257,21 +346,22 @@ class RateLimiter:
             floor=index - READ_BACK,
             expire_at=datetime.fromtimestamp(expire_at / 1000, UTC) + COUNTER_RETENTION,
         )
+        expected = {j: state.counts.get(j, 0) + changes.get(j, 0) for j in read}
+        sent = self._clock_ms()
         answer = self._reserve(team_id, key_id, counters_id(state.limit), reservation)
-        valid = answer.floor <= index - SUB_WINDOWS
+        measured = self._clock_ms() - sent
+        self._latency_ms = (
+            measured
+            if not self._latency_ms
+            else self._latency_ms + LATENCY_SMOOTHING * (measured - self._latency_ms)
+        )
+        if answer.counts != expected:
+            state.others_seen_in = index
+        state.learned_in = index
         state.floor = max(state.floor, answer.floor)
         # Counters at or above the floor were never deleted: lower bounds of the shared ones.
         state.counts = {j: count for j, count in answer.counts.items() if j >= state.floor}
-        granted = 0
-        if valid:
-            granted = max(0, min(tokens, budget(state.counts, state.floor, requests, index) + tokens))
-        if granted < tokens:
-            state.unusable[index] = tokens - granted
-        state.available += granted
-        state.block = tokens * 2 if granted == tokens else 1
-        idle = all(answer.counts.get(j, 0) == 0 for j in range(index - READ_BACK, index))
-        # A floor above our own: we may have recreated counters below it. Either way, clean up.
-        return idle or answer.floor > index - READ_BACK
+        return answer
 
     def _delete_dead_counters(self, team_id: str, key_id: str, document_id: str) -> None:
         try:

@@ -6,7 +6,8 @@ sound: for "at most N in any interval", only admissions whose whole [sent, recei
 interval are surely in it (the bound holds for those, whatever their true instants); for "at least so
 many in an interval", likewise only those surely inside count. Either way a count can only be too low,
 so an upper bound can still fail for real (a burst of 2N within a short span is counted whole) and a
-lower bound never passes by luck.
+lower bound never passes by luck. A lower bound is best taken from a calm instant, when few admitted
+requests (or none) are in flight: little is then lost at the edges.
 """
 
 from __future__ import annotations
@@ -54,3 +55,18 @@ def most_surely_in_any_window(admissions: Sequence[Timed], window: float) -> int
 def surely_between(admissions: Sequence[Timed], start: float, end: float) -> int:
     """Admissions surely inside [start, end): sent at or after `start`, answered before `end`."""
     return sum(1 for admission in admissions if admission.sent >= start and admission.received < end)
+
+
+def calmest_instant(admissions: Sequence[Timed], start: float, end: float, step: float = 5.0) -> float:
+    """The first instant in [start, end) (on a grid of `step`) with the fewest admitted requests in
+    flight (sent before it, answered after it): the best edge for a span counted with surely_between."""
+    best_at, best = start, len(admissions) + 1
+    at = start
+    while at < end:
+        in_flight = sum(1 for admission in admissions if admission.sent < at < admission.received)
+        if in_flight < best:
+            best_at, best = at, in_flight
+            if in_flight == 0:
+                break
+        at += step
+    return best_at

@@ -41,8 +41,10 @@ class FakeRateCounters:
         self.documents: dict[tuple[str, str, str], FakeCounterDocument] = {}
         self.reservations: list[RateReservation] = []
         self.clean_ups = 0
-        # Runs before each write commits: a test commits other instances' writes first (latency).
+        # Run before and after each write commits: a test commits other instances' writes first, or
+        # moves the clock as a round trip would.
         self.before_commit: Callable[[RateReservation], None] | None = None
+        self.after_commit: Callable[[RateReservation], None] | None = None
         self._lock = threading.RLock()
 
     def document(self, team_id: str = "team-a", key_id: str = "key-1") -> FakeCounterDocument:
@@ -68,7 +70,10 @@ class FakeRateCounters:
                 doc.counts[index] = doc.counts.get(index, 0) + reservation.changes.get(index, 0)
             doc.floor = reservation.floor if doc.floor is None else max(doc.floor, reservation.floor)
             doc.expire_at = reservation.expire_at
-            return RateCounters({index: doc.counts[index] for index in reservation.read}, doc.floor)
+            answer = RateCounters({index: doc.counts[index] for index in reservation.read}, doc.floor)
+        if self.after_commit is not None:
+            self.after_commit(reservation)
+        return answer
 
     def clean_up(self, team_id: str, key_id: str, counters_id: str) -> int:
         with self._lock:

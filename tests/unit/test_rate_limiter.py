@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
 from shared.api_keys.rate_limiter import (
     COUNTER_RETENTION,
+    MAX_LEAD,
     READ_BACK,
     SUB_WINDOWS,
     Admission,
@@ -20,7 +22,7 @@ from shared.api_keys.rate_limiter import (
 )
 from shared.models.api_keys import RateLimit
 from shared.store.api_keys import RateReservation
-from tests.support.sliding_window import most_in_any_window
+from tests.support.sliding_window import Timed, most_in_any_window, most_surely_in_any_window
 from tests.unit.fakes import FakeClock, FakeRateCounters
 
 WINDOW_MS = 60_000
@@ -32,7 +34,10 @@ T0_MS = 1_700_000_123_456
 
 
 def limiter_with(counters: FakeRateCounters, clock: FakeClock) -> RateLimiter:
-    return RateLimiter(reserve=counters.reserve, clean_up=counters.clean_up, clock_ms=clock)
+    def sleep(seconds: float) -> None:
+        clock.advance(round(seconds * 1000))
+
+    return RateLimiter(reserve=counters.reserve, clean_up=counters.clean_up, clock_ms=clock, sleep=sleep)
 
 
 def acquire_many(
@@ -42,20 +47,39 @@ def acquire_many(
 
 
 class Recorder:
-    """Instances sharing counters and a clock; every admission is recorded at the clock's reading."""
+    """Instances sharing counters and a clock; every admission is recorded at the clock's reading (and,
+    when writes take time, with the readings before and after the call, which enclose its instant)."""
 
     def __init__(self, instances: int = 1, threads: bool = False) -> None:
         self.counters = FakeRateCounters(yield_to_threads=threads)
         self.clock = FakeClock(T0_MS)
         self.limiters = [limiter_with(self.counters, self.clock) for _ in range(instances)]
         self.admitted_at: list[int] = []
+        self.admitted: list[Timed] = []
+        self.reserved_ahead = 0
 
     def acquire(self, limit: RateLimit, instance: int = 0) -> Admission:
         now = self.clock.now_ms
         admission = self.limiters[instance].acquire("team-a", "key-1", limit)
         if admission.admitted:
             self.admitted_at.append(now)
+            self.admitted.append(Timed(now, self.clock.now_ms))
         return admission
+
+    def writes_take(self, milliseconds: Callable[[], int]) -> None:
+        """Each write commits half-way through a round trip of `milliseconds()`."""
+        half: dict[str, int] = {}
+
+        def before(reservation: RateReservation) -> None:
+            sent_in = sub_window_of(self.clock.now_ms, WINDOW_MS)
+            self.reserved_ahead += max(reservation.changes) > sent_in
+            half["ms"] = milliseconds() // 2
+            self.clock.advance(half["ms"])
+
+        def after(_reservation: RateReservation) -> None:
+            self.clock.advance(half["ms"])
+
+        self.counters.before_commit, self.counters.after_commit = before, after
 
 
 def test_admits_exactly_the_limit_then_refuses() -> None:
@@ -381,3 +405,41 @@ def test_eight_threads_on_two_instances_keep_the_bound_and_admit_over_90_percent
     assert len(recorder.admitted_at) <= periods * limit.requests
     windows = periods * (SUB_WINDOWS + 1) / SUB_WINDOWS
     assert len(recorder.admitted_at) >= 0.9 * windows * limit.requests, len(recorder.admitted_at)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_slow_writes_reserve_ahead_and_keep_the_bound(seed: int) -> None:
+    recorder = Recorder(instances=2)
+    limit = RateLimit(requests=30, window=WINDOW_MS)
+    rng = random.Random(seed)
+    # Round trips from nothing to two sub-windows and a half: blocks reserved for the sub-window in
+    # which their write was sent would often come back too late for anyone but its sender.
+    recorder.writes_take(lambda: rng.randrange(0, SUB_WINDOW_MS * 5 // 2))
+    start = recorder.clock.now_ms
+    while recorder.clock.now_ms < start + 8 * WINDOW_MS:
+        recorder.acquire(limit, instance=rng.randrange(2))
+        recorder.clock.advance(rng.choice([1, SUB_WINDOW_MS // 20, SUB_WINDOW_MS // 2]))
+
+    assert len(recorder.counters.reservations) > 50
+    assert recorder.reserved_ahead > 5
+    assert len(recorder.admitted) > 2 * limit.requests
+    assert most_surely_in_any_window(recorder.admitted, WINDOW_MS) <= limit.requests
+
+
+def test_a_write_back_before_its_sub_window_begins_waits_for_it() -> None:
+    recorder = Recorder()
+    limit = RateLimit(requests=40, window=WINDOW_MS)
+    round_trips = iter([SUB_WINDOW_MS * 2, 10])
+    recorder.writes_take(lambda: next(round_trips, 10))
+    recorder.acquire(limit)  # one token, spent; a round trip measured at two sub-windows
+    first_sub_window = sub_window_of(recorder.clock.now_ms, WINDOW_MS)
+    recorder.clock.now_ms = sub_window_start_ms(first_sub_window + 1, WINDOW_MS) - 100
+    sent = recorder.clock.now_ms
+
+    answer = recorder.acquire(limit)  # expected back two sub-windows on; back in 10 ms
+
+    target = max(recorder.counters.reservations[-1].changes)
+    assert target == sub_window_of(sent, WINDOW_MS) + MAX_LEAD
+    assert answer.admitted
+    # Admitted only once the sub-window of its token began.
+    assert recorder.clock.now_ms == sub_window_start_ms(target, WINDOW_MS)
