@@ -5,11 +5,11 @@ from the epoch: sub-window i is [ceil(i*window/K), ceil((i+1)*window/K)) in mill
 of length `window`, open or closed, lies inside K+1 consecutive sub-windows m-K..m.
 
 Tokens. An instance admits a request only by spending a token of a block it reserved for sub-window i,
-and only at an instant inside sub-window i while the request is being served (a clock reading taken
-after the request arrived, or the start of sub-window i when the request was waiting across it). Tokens
-left when its clock leaves i are never spent. So, with G_i the tokens granted for sub-window i,
-admissions in any window-length interval are at most G_{m-K} + ... + G_m for some m, and it suffices
-that every K+1 consecutive sub-windows were granted at most N tokens in total.
+and only as of an instant inside sub-window i while the request is there: the clock reading taken when
+it arrived, one taken later, or the start of sub-window i when it waited across it. Tokens still held
+when the instance moves on to a later sub-window are never spent. So, with G_i the tokens granted for
+sub-window i, admissions in any window-length interval are at most G_{m-K} + ... + G_m for some m, and
+it suffices that every K+1 consecutive sub-windows were granted at most N tokens in total.
 
 One document, one write. All sub-window counters of a key live in ONE document (`counts`, by absolute
 sub-window index). A reservation of b tokens for sub-window i is ONE write, not a transaction: it
@@ -29,20 +29,20 @@ each such term is at least what the instance will ever spend there. So S_m - b_t
 hence A_t <= g_t <= N - (A_1 + ... + A_{t-1}), and with t = n the window's admissions total at most N.
 Tokens not granted stay counted until given back: they only make later grants smaller.
 
-Giving back. Tokens an instance will never spend (the ungranted part of a block; what is left when its
-clock leaves the sub-window) are subtracted by its next reservation (in that same one write). That keeps
-each term of the proof at least what will be spent: an instance gives back only its own tokens, after
-it has stopped spending them, and never twice (tokens owed when a write fails, which may or may not
-have been applied, are never given back: they stay counted, which is safe).
+Giving back. Tokens an instance will never spend are subtracted again: the ungranted part of a block at
+once (by a write of its own), what is left when its clock leaves the sub-window by its next write. That
+keeps each term of the proof at least what will be spent: an instance gives back only its own tokens,
+after it has stopped spending them, and never twice (tokens owed when a write fails, which may or may
+not have been applied, are never given back: they stay counted, which is safe).
 
-Clean-up and the floor. Each write reads L = K+2 counters back (i-L..i+K), deletes the L counters
+Clean-up and the floor. Each write reads L = K+3 counters back (i-L..i+K), deletes the L counters
 below them (i-2L..i-L-1: no reservation for i or later reads them) and raises the field `floor` to i-L
 with `Maximum`. An instance that lags (slow clock, long latency) may still reserve for an earlier
 sub-window i' whose counters were deleted: its answered floor is then above i'-K and it is granted
 nothing. A floor at most i'-K means every write before it deleted only below i'-K, so the counters it
 read are exact; everything at or above the floor is never deleted.
 
-Size of the document. It holds the 2K+3 counters around the newest sub-window, `floor` and `expireAt`,
+Size of the document. It holds the 2K+4 counters around the newest sub-window, `floor` and `expireAt`,
 plus counters a band cannot reach: those left before an idle gap of more than L sub-windows, and those
 recreated (as zeros) below the floor by a lagging write. The first write after such a gap sees its L
 previous sub-windows empty, and a lagging write sees a floor above its own: either one then reads the
@@ -53,20 +53,25 @@ demand the gap between bursts is K+1 sub-windows: never mistaken for an idle gap
 
 Ahead. A write takes a while; when it would come back after its sub-window has ended, its tokens would
 be lost to the requests waiting for them. So a reservation is made for the sub-window in which the
-write is expected back (by the round trips recently measured; at most MAX_LEAD = 2 ahead). A request
-that finds tokens held for a sub-window that has not begun waits for it (at most a round trip); the
-request that made the write is admitted as of the start of that sub-window, while it was waiting.
+write is expected back (by the round trips recently measured; at most MAX_LEAD = 2 ahead, which L
+allows for: an instance one sub-window behind the furthest write can still reserve). A request that
+finds tokens held for a sub-window that has not begun waits for it (at most a round trip); the request
+that made the write is admitted as of the start of that sub-window, while it was waiting.
 
 Throughput. Every K+1 sub-windows admit up to N, so steady demand gets N*K/(K+1) (95 % for K=20) per
 window, minus tokens stranded in flight. Blocks start at the number of requests the instance saw in the
 previous sub-window (1 after a pause), double while granted in full, and never take more than what the
-instance knows is left (half of it when its last write found that another instance had written since
-its own previous one), so one write usually serves a sub-window. An instance granted less than it
-asked (another one got there first) gives the rest back at once, with a write of its own. A refusal
-costs no write while the instance knows nothing is left. `remaining` is what this instance would admit
-right now (its tokens plus what it knows is left); `reset` is the start of the first sub-window in
-which, after the `remaining` ones, another admission is possible as far as this instance knows
-(another instance may take it first; tokens given back may bring it forward).
+instance knows is left, so one write usually serves a sub-window. When another instance wrote within
+the last four windows (a write of ours found counters it had not left so), blocks take half of what is left,
+and since tokens the others give back are seen only by writing, an instance that would refuse looks
+again (a write reserving nothing) once a sub-window. Alone, a refusal costs no write while the instance
+knows nothing is left.
+
+Answers. `remaining` is what this instance would admit right now (its tokens plus what it knows is
+left); `reset` is the start of the first sub-window in which, after the `remaining` ones, another
+admission is possible as far as this instance knows. Alone, both are exact and no admission comes
+before `reset`; with other instances, they may take what is left first, and tokens they give back can
+bring the next admission forward.
 """
 
 from __future__ import annotations
@@ -90,6 +95,9 @@ MAX_LEAD = 2
 # write made ahead leaves instances whose clock reads the sub-window before able to reserve, and the
 # pause between bursts under steady demand (K+1 sub-windows) does not look like an idle gap.
 READ_BACK = SUB_WINDOWS + MAX_LEAD + 1
+# How long (in sub-windows: four windows) an instance goes on behaving as one of several after one of
+# its writes last found that another instance had written.
+OTHERS_MEMORY = 4 * (SUB_WINDOWS + 1)
 # How fast the estimate of a reservation's round trip follows the last one measured.
 LATENCY_SMOOTHING = 0.3
 # Counters outlive their window by a day (then a TTL policy on `expireAt` removes them).
@@ -154,8 +162,8 @@ class _KeyState:
     available: int = 0
     demand: int = 0
     block: int = 1
-    # The counters as last answered (lower bounds of the shared ones), minus what this instance owes
-    # back, and the highest floor seen.
+    # The counters as last answered, at or above the highest floor seen (others may have changed them
+    # since), and that floor.
     counts: dict[int, int] = field(default_factory=dict)
     floor: int = _NO_FLOOR
     # Reserved tokens this instance will never spend, by sub-window: given back with the next write.
@@ -231,6 +239,8 @@ class RateLimiter:
         self._states: dict[tuple[str, str], _KeyState] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # Requests of each key in this instance that are waiting for (or hold) its lock.
+        self._waiting: dict[tuple[str, str], int] = {}
 
     def _lock_for(self, key: tuple[str, str]) -> threading.Lock:
         lock = self._locks.get(key)
@@ -242,38 +252,61 @@ class RateLimiter:
     def acquire(self, team_id: str, key_id: str, limit: RateLimit) -> Admission:
         """Admit one request now, or refuse it, never exceeding the limit in any window-length interval."""
         key = (team_id, key_id)
-        clean_up = False
-        # One reservation at a time per key and instance: the other threads wait for its tokens
-        # instead of piling up reservations of their own.
-        with self._lock_for(key):
-            # Read inside the lock: the admission happens at this reading (or after a wait below).
-            now = self._clock_ms()
-            index = sub_window_of(now, limit.window)
-            state = self._states.get(key)
-            if state is None or state.limit != limit:
-                # A changed limit starts afresh: tokens granted under the old one are not spent.
-                state = self._states[key] = _KeyState(limit=limit)
-            if state.available and index < state.sub_window <= index + MAX_LEAD:
-                # Tokens reserved ahead wait for their sub-window: so does this request.
-                now = self._wait_until(sub_window_start_ms(state.sub_window, limit.window))
-                index = sub_window_of(now, limit.window)
-            if state.sub_window != index:
-                state.move_to(index)
-            state.demand += 1
-            if state.available == 0:
-                clean_up = self._reserve_block(team_id, key_id, state, now)
-            admitted = state.available > 0
-            if admitted:
-                state.available -= 1
-            outlook = state.outlook()
-            admission = Admission(
-                admitted=admitted,
-                remaining=state.available + max(0, outlook.budget),
-                reset_ms=sub_window_start_ms(outlook.reset_index, limit.window),
-            )
+        lock = self._lock_for(key)
+        # The request is here from now on: while it waits for the lock, a write may bring tokens of
+        # the sub-window it arrived in, which it may spend as of this reading.
+        arrived = self._clock_ms()
+        with self._locks_guard:
+            self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            # One reservation at a time per key and instance: the other requests wait for its tokens
+            # instead of piling up reservations of their own.
+            with lock:
+                admission, clean_up = self._acquire_locked(team_id, key_id, limit, arrived)
+        finally:
+            with self._locks_guard:
+                self._waiting[key] -= 1
         if clean_up:
             self._delete_dead_counters(team_id, key_id, counters_id(limit))
         return admission
+
+    def _acquire_locked(
+        self, team_id: str, key_id: str, limit: RateLimit, arrived: int
+    ) -> tuple[Admission, bool]:
+        key = (team_id, key_id)
+        state = self._states.get(key)
+        if state is None or state.limit != limit:
+            # A changed limit starts afresh: tokens granted under the old one are not spent.
+            state = self._states[key] = _KeyState(limit=limit)
+        # The admission happens at a reading taken while the request is here: the one when it arrived
+        # if tokens of that sub-window are held now, else a reading now (or after a wait below).
+        now = arrived
+        index = sub_window_of(now, limit.window)
+        if not (state.available and index == state.sub_window):
+            now = self._clock_ms()
+            index = sub_window_of(now, limit.window)
+        if state.available and index < state.sub_window <= index + MAX_LEAD:
+            # Tokens reserved ahead wait for their sub-window: so does this request.
+            now = self._wait_until(sub_window_start_ms(state.sub_window, limit.window))
+            index = sub_window_of(now, limit.window)
+        if state.sub_window != index:
+            state.move_to(index)
+        state.demand += 1
+        clean_up = False
+        if state.available == 0:
+            # The requests queued behind this one will want tokens too.
+            state.block = max(state.block, self._waiting.get(key, 1))
+            clean_up = self._reserve_block(team_id, key_id, state, now)
+        admitted = state.available > 0
+        if admitted:
+            state.available -= 1
+        outlook = state.outlook()
+        admission = Admission(
+            admitted=admitted,
+            remaining=state.available + max(0, outlook.budget),
+            reset_ms=sub_window_start_ms(outlook.reset_index, limit.window),
+        )
+        return admission, clean_up
 
     def _wait_until(self, at_ms: int) -> int:
         now = self._clock_ms()
@@ -293,7 +326,7 @@ class RateLimiter:
             index = ahead
         left = state.outlook().budget
         clean_up = False
-        alone = index - state.others_seen_in > SUB_WINDOWS
+        alone = index - state.others_seen_in > OTHERS_MEMORY
         if left <= 0 and not alone and state.learned_in < index and index >= state.floor + SUB_WINDOWS:
             # Others write too, and they give tokens back unseen: look again, once a sub-window.
             clean_up = self._needs_clean_up(self._write(team_id, key_id, state, index, 0), index)

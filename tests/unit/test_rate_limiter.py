@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -211,6 +212,9 @@ def test_a_reservation_committed_after_later_ones_is_granted_only_what_is_left()
     assert [answer.admitted for answer in raced] == [True] * 10 + [False] * 2
     assert not slow.admitted
     assert most_in_any_window(recorder.admitted_at, WINDOW_MS) == 10
+    # The token it was not granted is given back at once, by a write of its own.
+    assert recorder.counters.reservations[-1].changes == {slow_sub_window: -1}
+    assert recorder.counters.document().counts[slow_sub_window] == 0
 
 
 def test_a_reservation_that_lags_behind_the_floor_is_granted_nothing_and_cleans_up() -> None:
@@ -236,6 +240,69 @@ def test_a_reservation_that_lags_behind_the_floor_is_granted_nothing_and_cleans_
     assert slow.reset_ms > T0_MS
     # The lagging write recreated counters below the floor; its clean-up removed them.
     assert min(document.counts) >= document.floor
+
+
+def test_with_another_instance_about_a_refusal_looks_again_once_a_sub_window() -> None:
+    recorder = Recorder(instances=2)
+    limit = RateLimit(requests=10, window=WINDOW_MS)
+    index = sub_window_of(T0_MS, WINDOW_MS)
+    recorder.acquire(limit, instance=1)  # the other instance writes first
+    assert sum(recorder.acquire(limit).admitted for _ in range(10)) == 9
+    writes = len(recorder.counters.reservations)
+    # The other instance gives back 4 tokens it will not spend: this one cannot see that without a write.
+    recorder.counters.document().counts[index] -= 4
+
+    same_sub_window = recorder.acquire(limit)
+    recorder.clock.now_ms = sub_window_start_ms(index + 1, WINDOW_MS)
+    next_sub_window = [recorder.acquire(limit) for _ in range(5)]
+
+    assert not same_sub_window.admitted
+    assert [answer.admitted for answer in next_sub_window] == [True] * 4 + [False]
+    looked, *reserved = recorder.counters.reservations[writes:]
+    assert sum(looked.changes.values()) == 0  # a look: reserves nothing
+    assert all(sum(reservation.changes.values()) > 0 for reservation in reserved)
+
+
+def test_a_request_that_arrived_while_a_write_was_out_spends_its_tokens_as_of_its_arrival() -> None:
+    recorder = Recorder()
+    limit = RateLimit(requests=10, window=WINDOW_MS)
+    index = sub_window_of(T0_MS, WINDOW_MS)
+    # Three requests in the sub-window before: the first write of this one reserves three tokens.
+    recorder.clock.now_ms = sub_window_start_ms(index - 1, WINDOW_MS)
+    assert all(recorder.acquire(limit).admitted for _ in range(3))
+    recorder.clock.now_ms = T0_MS
+    writes = len(recorder.counters.reservations)
+    write_out, write_back = threading.Event(), threading.Event()
+
+    def slow_write(_reservation: RateReservation) -> None:
+        write_out.set()
+        assert write_back.wait(timeout=10)
+
+    recorder.counters.before_commit = slow_write
+    first = threading.Thread(target=recorder.acquire, args=(limit,))
+    first.start()
+    assert write_out.wait(timeout=10)
+    recorder.counters.before_commit = None
+    # A second request arrives while the write is out, in the same sub-window, and waits for the lock.
+    second: list[Admission] = []
+    waiting = threading.Thread(
+        target=lambda: second.append(recorder.limiters[0].acquire("team-a", "key-1", limit))
+    )
+    waiting.start()
+    while recorder.limiters[0]._waiting.get(("team-a", "key-1")) != 2:
+        time.sleep(0.001)
+    # The write comes back after the sub-window has ended.
+    recorder.clock.now_ms = sub_window_start_ms(index + 1, WINDOW_MS) + 10
+    write_back.set()
+    first.join(timeout=10)
+    waiting.join(timeout=10)
+
+    # One write; both admitted, the second as of its arrival, in the sub-window of the tokens.
+    assert [sum(reservation.changes.values()) for reservation in recorder.counters.reservations[writes:]] == [
+        3
+    ]
+    assert recorder.admitted_at[-1] == T0_MS
+    assert second[0].admitted
 
 
 def test_tokens_left_when_the_sub_window_ends_are_given_back() -> None:
