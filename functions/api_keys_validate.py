@@ -4,7 +4,7 @@ Trigger: callable
 Input: ApiKeyValidate   Output: ApiKeyValidation (valid, code, teamId, keyId, scopes, remaining, reset)
 Errors: invalid-argument (malformed input only)
 Idempotency: none: counts usage and rate-limit tokens
-Writes: usage (buffered, flushed within 60 s) and rate-limit window counters (one per block of tokens)
+Writes: usage (buffered, flushed within 60 s), teams/{teamId}/apiKeys/{keyId}/rateCounters/{id}
 """
 
 from typing import Any

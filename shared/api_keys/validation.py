@@ -83,11 +83,13 @@ class KeyValidator:
                 expires_at=entry.expires_at,
             )
 
+        # A disabled or expired key spends no token, and no validation of it will be admitted.
+        none_admitted = None if entry.rate_limit is None else 0
         if not entry.enabled:
-            return result(ValidationCode.DISABLED)
+            return result(ValidationCode.DISABLED, none_admitted)
         now = datetime.now(UTC)
         if entry.expires_at <= now:
-            return result(ValidationCode.EXPIRED)
+            return result(ValidationCode.EXPIRED, none_admitted)
         remaining: int | None = None
         reset_ms: int | None = None
         if entry.rate_limit is not None:

@@ -66,7 +66,7 @@ class ValidationCode(StrEnum):
 
 
 class RateLimit(InputModel):
-    """At most `requests` validations per fixed window of `window` milliseconds."""
+    """At most `requests` validations in any interval of `window` milliseconds (a sliding window)."""
 
     requests: Annotated[int, Field(ge=1, le=1_000_000)]
     window: Annotated[int, Field(ge=1000, le=86_400_000)]
@@ -203,11 +203,15 @@ class ApiKeyValidation(PublicModel):
     team_id: str | None = None
     key_id: str | None = None
     scopes: list[str] | None = None
-    # Rate-limited keys only: validations left in the current window, and when the window resets.
+    # Always answered, as the seed's `{valid, remaining}` promises: null for a key without a rate limit
+    # (and an unknown one); otherwise how many more validations would be admitted right now (0 once
+    # refused, or for a disabled or expired key), and `reset`, when the next one after them can be.
     remaining: int | None = None
     reset: datetime | None = None
     expires_at: datetime | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        # "When known": an unknown key answers only `valid` and `code`, with nothing to probe.
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # "When known": an unknown key answers only `valid`, `code` and `remaining: null`, nothing to probe.
+        wire = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        wire.setdefault("remaining", None)
+        return wire

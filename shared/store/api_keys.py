@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.transforms import Increment
+from google.cloud.firestore_v1.field_path import FieldPath
+from google.cloud.firestore_v1.transforms import DELETE_FIELD, Increment, Maximum
 
 from shared import errors
 from shared.models.api_keys import ApiKeyDoc, ApiKeyIndexDoc
@@ -15,6 +17,11 @@ from shared.store import paths
 from shared.store.client import db, from_snapshot, translated_errors
 
 USAGE_WRITE_TIMEOUT_SECONDS = 10.0
+# The rate-limit counters document: `counts` maps a sub-window index to its tokens; `floor` is the
+# lowest index still alive. Indices of sub-windows since the epoch fit 13 digits until the year 2286.
+RATE_COUNTS = "counts"
+RATE_FLOOR = "floor"
+RATE_COUNTER_DIGITS = 13
 
 
 def index_from(doc: ApiKeyDoc) -> ApiKeyIndexDoc:
@@ -132,17 +139,90 @@ def add_usage(team_id: str, key_id: str, count: int, last_used: datetime) -> boo
     return True
 
 
-def reserve_rate_tokens(
-    team_id: str, key_id: str, window_start_ms: int, tokens: int, expire_at: datetime
-) -> int:
-    """Atomically add `tokens` to the window's counter and answer the counter's new total.
+@dataclass(frozen=True)
+class RateReservation:
+    """One write to a key's rate-limit counters (see shared/api_keys/rate_limiter.py for why each part)."""
 
-    The caller owns the slice (total - tokens, total] of the window: slices never overlap, so the
-    holders of slices below the limit together admit at most the limit. No transaction, so concurrent
-    reservations from many instances never abort each other.
+    # Added to the counters by sub-window index: the new block (positive) and tokens given back
+    # (negative). Every index must lie in `read`.
+    changes: dict[int, int]
+    # The counters to answer, as they are right after this write.
+    read: range
+    # Counters that no reservation reads again; deleted in the same write.
+    delete: range
+    # The floor is raised to this: below it every counter is dead.
+    floor: int
+    expire_at: datetime
+
+
+@dataclass(frozen=True)
+class RateCounters:
+    """What a reservation saw, atomically, at its commit: the counters it read and the floor."""
+
+    counts: dict[int, int]
+    floor: int
+
+
+def _counter_field(index: int) -> str:
+    # Zero-padded, so the order in which the client sends the field transforms (sorted by field path),
+    # which is the order of their results, is the numeric order of the sub-windows.
+    if index < 0:
+        raise ValueError("a sub-window index is never negative")
+    return f"{index:0{RATE_COUNTER_DIGITS}d}"
+
+
+def reserve_rate_tokens(
+    team_id: str, key_id: str, counters_id: str, reservation: RateReservation
+) -> RateCounters:
+    """Apply `reservation` in ONE write, without a transaction, and answer the counters it read.
+
+    The write increments every counter of `reservation.read` (by 0 where nothing changes) and raises
+    the floor with `Maximum`; its result carries the value of each transformed field right after the
+    commit. Writes to one document are serialized, so those values are one atomic snapshot: every
+    reservation sees all that committed before it, and is seen by all that commit after it.
     """
-    ref = db().document(paths.api_key_rate_window(team_id, key_id, window_start_ms))
+    if any(index not in reservation.read for index in reservation.changes):
+        raise ValueError("every changed counter must be read back")
+    counters: dict[str, Any] = {_counter_field(index): DELETE_FIELD for index in reservation.delete}
+    for index in reservation.read:
+        counters[_counter_field(index)] = Increment(reservation.changes.get(index, 0))
+    body = {
+        RATE_COUNTS: counters,
+        RATE_FLOOR: Maximum(reservation.floor),
+        "expireAt": reservation.expire_at,
+    }
+    ref = db().document(paths.api_key_rate_counters(team_id, key_id, counters_id))
     with translated_errors():
-        result = ref.set({"reserved": Increment(tokens), "expireAt": expire_at}, merge=True)
-    total = result.transform_results[0].integer_value
-    return int(total)
+        result = ref.set(body, merge=True)
+    # `counts.<index>` sorts before `floor`, and the indices are zero-padded: results come in this order.
+    values = [int(value.integer_value) for value in result.transform_results]
+    if len(values) != len(reservation.read) + 1:
+        raise errors.Internal("the rate-limit write answered an unexpected number of results")
+    return RateCounters(counts=dict(zip(reservation.read, values[:-1], strict=True)), floor=values[-1])
+
+
+def delete_dead_rate_counters(team_id: str, key_id: str, counters_id: str) -> int:
+    """Delete every counter below the floor (no reservation reads one again); answers how many.
+
+    The floor only rises, so whatever this reads as dead stays dead: deleting it races with nothing.
+    """
+    ref = db().document(paths.api_key_rate_counters(team_id, key_id, counters_id))
+    with translated_errors():
+        snapshot = ref.get()
+    if not snapshot.exists:
+        return 0
+    stored = snapshot.to_dict() or {}
+    floor = stored.get(RATE_FLOOR)
+    counts = stored.get(RATE_COUNTS)
+    if not isinstance(floor, int) or not isinstance(counts, dict):
+        return 0
+    dead = [name for name in counts if not name.isdigit() or int(name) < floor]
+    if not dead:
+        return 0
+    changes = {FieldPath(RATE_COUNTS, name).to_api_repr(): DELETE_FIELD for name in dead}
+    try:
+        with translated_errors():
+            ref.update(changes)
+    except errors.NotFound:
+        return 0  # removed by the TTL policy meanwhile: nothing left to clean
+    return len(dead)

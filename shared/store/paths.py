@@ -6,7 +6,7 @@ TEAMS = "teams"
 MEMBERS = "members"
 API_KEYS = "apiKeys"
 API_KEY_INDEX = "apiKeyIndex"
-RATE_WINDOWS = "rateWindows"
+RATE_COUNTERS = "rateCounters"
 INTEGRATIONS = "integrations"
 INTEGRATION_LOGS = "integrationLogs"
 SECRETS = "secrets"
@@ -55,9 +55,9 @@ def api_key_index(key_hash: str) -> str:
     return f"{API_KEY_INDEX}/{key_hash}"
 
 
-def api_key_rate_window(team_id: str, key_id: str, window_start_ms: int) -> str:
-    """One counter per key and fixed rate-limit window; `expireAt` lets a TTL policy remove it."""
-    return f"{api_key(team_id, key_id)}/{RATE_WINDOWS}/{window_start_ms}"
+def api_key_rate_counters(team_id: str, key_id: str, counters_id: str) -> str:
+    """All sub-window counters of a key's rate limit, one document; a TTL policy on `expireAt` removes it."""
+    return f"{api_key(team_id, key_id)}/{RATE_COUNTERS}/{counters_id}"
 
 
 def integrations(team_id: str) -> str:

@@ -50,7 +50,8 @@ def test_a_key_lives_and_dies(team: Team) -> None:
     )
     assert deleted.result == {"id": key_id, "deleted": True}
     assert eventually(
-        lambda: validate(key).result == {"valid": False, "code": "NOT_FOUND"}, CACHE_BOUND_SECONDS
+        lambda: validate(key).result == {"valid": False, "code": "NOT_FOUND", "remaining": None},
+        CACHE_BOUND_SECONDS,
     )
 
     again = call_function(

@@ -172,7 +172,7 @@ def test_validation_answers_every_code(db: firestore.Client, team: str) -> None:
     assert validate("jk_live_" + "1" * 44)["code"] == "NOT_FOUND"
     assert validate("sk_live_whatever")["code"] == "NOT_FOUND"
     other_team = validate(key, teamId="team-b")
-    assert other_team == {"valid": False, "code": "NOT_FOUND"}
+    assert other_team == {"valid": False, "code": "NOT_FOUND", "remaining": None}
 
     key_id = validate(key)["keyId"]
     call(api_keys_update, {"teamId": team, "keyId": key_id, "enabled": False}, uid="admin")
@@ -194,9 +194,32 @@ def test_rate_limited_keys_report_remaining_and_reset(team: str) -> None:
 
     assert [a["code"] for a in answers] == ["VALID", "VALID", "VALID", "RATE_LIMITED"]
     assert [a["remaining"] for a in answers] == [2, 1, 0, 0]
-    reset = datetime.fromisoformat(str(answers[0]["reset"]))
-    assert datetime.now(UTC) < reset <= datetime.now(UTC) + timedelta(seconds=60)
+    # The three slide out of every window one window and one sub-window (3 s) after their sub-window
+    # began: no admission before that, and it is when the refused one may try again.
+    reset = datetime.fromisoformat(str(answers[3]["reset"]))
+    assert datetime.now(UTC) + timedelta(seconds=57) < reset <= datetime.now(UTC) + timedelta(seconds=63)
+    assert {a["reset"] for a in answers} == {answers[3]["reset"]}
     assert answers[3]["valid"] is False
+
+
+def test_every_answer_carries_remaining_null_without_a_limit(team: str) -> None:
+    free = create(team, scopes=["tickets:read"]).result["key"]
+    limited = create(team, rateLimit={"requests": 5, "window": 60000}).result["key"]
+
+    answers = [
+        validate(free),
+        validate(free, requiredScopes=["tickets:write"]),
+        validate("jk_live_" + "1" * 44),
+    ]
+
+    assert [(a["code"], a["remaining"]) for a in answers] == [
+        ("VALID", None),
+        ("INSUFFICIENT_PERMISSIONS", None),
+        ("NOT_FOUND", None),
+    ]
+    assert "reset" not in answers[0]
+    assert answers[2] == {"valid": False, "code": "NOT_FOUND", "remaining": None}
+    assert validate(limited)["remaining"] == 4
 
 
 def test_delete_stops_validation_and_twice_is_not_found(db: firestore.Client, team: str) -> None:

@@ -31,7 +31,7 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
     db.document(f"teams/{TEAM}/apiKeys/key-1").set(
         {"name": "k", "start": "abcd", "end": "wxyz", "createdAt": now}
     )
-    db.document(f"teams/{TEAM}/apiKeys/key-1/rateWindows/1000").set({"reserved": 3})
+    db.document(f"teams/{TEAM}/apiKeys/key-1/rateCounters/60000ms-20").set({"counts": {"1": 3}, "floor": 0})
     db.document("apiKeyIndex/hash-1").set({"teamId": TEAM, "keyId": "key-1"})
     db.document(f"teams/{TEAM}/integrations/int-1").set(
         {
@@ -236,7 +236,7 @@ READS = [
     ("own membership", f"teams/{TEAM}/members/{{uid}}", {*MEMBERS, "stranger"}),
     ("someone else's membership", f"teams/{TEAM}/members/owner", {"owner"}),
     ("API key metadata", f"teams/{TEAM}/apiKeys/key-1", MEMBERS),
-    ("rate-limit window", f"teams/{TEAM}/apiKeys/key-1/rateWindows/1000", set()),
+    ("rate-limit counters", f"teams/{TEAM}/apiKeys/key-1/rateCounters/60000ms-20", set()),
     ("API key index", "apiKeyIndex/hash-1", set()),
     ("integration", f"teams/{TEAM}/integrations/int-1", MEMBERS),
     ("request log", f"teams/{TEAM}/integrationLogs/log-1", MEMBERS),
@@ -286,7 +286,7 @@ LISTS = [
     ("API keys", f"teams/{TEAM}/apiKeys", MEMBERS),
     ("members", f"teams/{TEAM}/members", set()),
     ("API key index", "apiKeyIndex", set()),
-    ("rate-limit windows", f"teams/{TEAM}/apiKeys/key-1/rateWindows", set()),
+    ("rate-limit counters", f"teams/{TEAM}/apiKeys/key-1/rateCounters", set()),
     ("integrations", f"teams/{TEAM}/integrations", MEMBERS),
     ("request logs", f"teams/{TEAM}/integrationLogs", MEMBERS),
     ("secrets", "secrets", set()),
@@ -332,7 +332,7 @@ WRITES = [
     ("membership", f"teams/{TEAM}/members", "{uid}"),
     ("API key", f"teams/{TEAM}/apiKeys", "key-1"),
     ("new API key", f"teams/{TEAM}/apiKeys", "key-2"),
-    ("rate-limit window", f"teams/{TEAM}/apiKeys/key-1/rateWindows", "1000"),
+    ("rate-limit counters", f"teams/{TEAM}/apiKeys/key-1/rateCounters", "60000ms-20"),
     ("API key index", "apiKeyIndex", "hash-1"),
     ("new API key index entry", "apiKeyIndex", "hash-2"),
     ("integration", f"teams/{TEAM}/integrations", "int-1"),

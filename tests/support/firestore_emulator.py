@@ -73,6 +73,14 @@ class FirestoreEmulator:
         ]
         log = self._log_path.open("wb")
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()  # a JVM that never became ready must not outlive the run
+            raise
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -80,7 +88,8 @@ class FirestoreEmulator:
             try:
                 if requests.get(f"http://{self.host}/", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            # A JVM still starting on a loaded machine may accept the connection and answer late.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"the Firestore emulator did not start in time; see {self._log_path}")

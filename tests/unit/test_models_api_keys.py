@@ -297,10 +297,10 @@ def test_no_other_scope_grants_more_than_itself() -> None:
 # --- ApiKeyValidation -----------------------------------------------------------------------------
 
 
-def test_validation_wire_of_an_unknown_key_is_only_valid_and_code() -> None:
+def test_validation_wire_of_an_unknown_key_is_only_valid_code_and_remaining_null() -> None:
     answer = ApiKeyValidation(valid=False, code=ValidationCode.NOT_FOUND)
 
-    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND"}
+    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND", "remaining": None}
 
 
 def test_validation_wire_carries_what_is_known_in_camel_case() -> None:
@@ -333,7 +333,7 @@ def test_validation_wire_carries_what_is_known_in_camel_case() -> None:
     assert datetime.fromisoformat(wire["expiresAt"].replace("Z", "+00:00")) == expires_at
 
 
-def test_validation_wire_omits_only_the_unknown_fields() -> None:
+def test_validation_wire_omits_only_the_unknown_fields_but_always_answers_remaining() -> None:
     answer = ApiKeyValidation(
         valid=False, code=ValidationCode.DISABLED, team_id="team-a", key_id="key-1", scopes=["tickets:read"]
     )
@@ -344,4 +344,5 @@ def test_validation_wire_omits_only_the_unknown_fields() -> None:
         "teamId": "team-a",
         "keyId": "key-1",
         "scopes": ["tickets:read"],
+        "remaining": None,
     }

@@ -16,7 +16,7 @@ from shared.api_keys.usage import UsageBuffer
 from shared.api_keys.validation import KeyValidator
 from shared.crypto import sha256_hex
 from shared.models.api_keys import ApiKeyIndexDoc, ApiKeyValidate, RateLimit, ValidationCode
-from tests.unit.fakes import FakeClock, FakeCounter, RecordingWriter
+from tests.unit.fakes import FakeClock, FakeRateCounters, RecordingWriter
 
 KEY = "jk_live_3mJr7AoUXx2Wqd5pLzQ8vN4yBcTgEh6kFs9RtMwPaVb"
 OTHER_KEY = "jk_live_9xYz8wVu7tSr6qPo5nMm4LkJj3HhGg2FfEe1DdCcBbA"
@@ -112,7 +112,7 @@ def test_a_key_without_the_prefix_is_not_found_without_a_lookup(harness: Harness
 
     answer = validator.validate(request(key))
 
-    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND"}
+    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND", "remaining": None}
     assert harness.lookup.calls == []
 
 
@@ -306,7 +306,8 @@ def test_a_rate_limited_key_under_its_limit_reports_remaining(harness: Harness) 
 
 def test_a_real_limiter_over_a_fake_counter_admits_the_limit_then_rate_limits(harness: Harness) -> None:
     harness.lookup.add(KEY, rate_limit=RateLimit(requests=3, window=60_000))
-    limiter = RateLimiter(reserve=FakeCounter(), clock_ms=FakeClock(1_800_000_030_000))
+    counters = FakeRateCounters()
+    limiter = RateLimiter(counters.reserve, counters.clean_up, clock_ms=FakeClock(1_800_000_030_000))
     validator = harness.validator(limiter=limiter)
 
     answers = [validator.validate(request()) for _ in range(5)]
@@ -314,7 +315,8 @@ def test_a_real_limiter_over_a_fake_counter_admits_the_limit_then_rate_limits(ha
     valid, limited = ValidationCode.VALID, ValidationCode.RATE_LIMITED
     assert [answer.code for answer in answers] == [valid, valid, valid, limited, limited]
     assert [answer.remaining for answer in answers] == [2, 1, 0, 0, 0]
-    assert {answer.reset for answer in answers} == {datetime.fromtimestamp(1_800_000_060, UTC)}
+    # All three sit in the 3 s sub-window starting at 30 s: they slide out of every window at 93 s.
+    assert {answer.reset for answer in answers} == {datetime.fromtimestamp(1_800_000_093, UTC)}
 
 
 def test_disabled_and_expired_keys_spend_no_rate_limit_tokens(harness: Harness) -> None:
@@ -323,10 +325,34 @@ def test_disabled_and_expired_keys_spend_no_rate_limit_tokens(harness: Harness) 
     harness.lookup.add(OTHER_KEY, expires_at=datetime.now(UTC) - timedelta(days=1), rate_limit=limit)
     validator = harness.validator()
 
-    validator.validate(request(KEY))
-    validator.validate(request(OTHER_KEY))
+    disabled = validator.validate(request(KEY))
+    expired = validator.validate(request(OTHER_KEY))
 
     assert harness.limiter.calls == 0
+    # No validation of them will be admitted: none remaining (null is for keys without a limit).
+    assert (disabled.code, disabled.remaining) == (ValidationCode.DISABLED, 0)
+    assert (expired.code, expired.remaining) == (ValidationCode.EXPIRED, 0)
+
+
+def test_every_answer_carries_remaining_null_without_a_limit(harness: Harness) -> None:
+    harness.lookup.add(KEY, scopes=["tickets:read"])
+    harness.lookup.add(OTHER_KEY, enabled=False)
+    validator = harness.validator()
+
+    answers = [
+        validator.validate(request(KEY)),
+        validator.validate(request(KEY, requiredScopes=["tickets:write"])),
+        validator.validate(request(OTHER_KEY)),
+        validator.validate(request("jk_live_unknown")),
+    ]
+
+    assert [answer.to_wire()["code"] for answer in answers] == [
+        "VALID",
+        "INSUFFICIENT_PERMISSIONS",
+        "DISABLED",
+        "NOT_FOUND",
+    ]
+    assert [answer.to_wire()["remaining"] for answer in answers] == [None] * 4
 
 
 def test_a_key_without_a_limit_never_asks_the_limiter(harness: Harness) -> None:
@@ -348,7 +374,7 @@ def test_another_teams_key_answers_exactly_like_an_unknown_key(harness: Harness)
 
     answer = validator.validate(request(teamId="team-b"))
 
-    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND"}
+    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND", "remaining": None}
     assert answer.to_wire() == validator.validate(request(OTHER_KEY, teamId="team-b")).to_wire()
 
 
@@ -357,7 +383,7 @@ def test_another_teams_disabled_key_is_still_not_found(harness: Harness) -> None
 
     answer = harness.validator().validate(request(teamId="team-b"))
 
-    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND"}
+    assert answer.to_wire() == {"valid": False, "code": "NOT_FOUND", "remaining": None}
 
 
 def test_the_right_team_is_valid(harness: Harness) -> None:
