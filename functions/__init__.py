@@ -37,6 +37,7 @@ __all__ = [
     "job_recover_fanouts",
     "job_refresh_tokens",
     "marketplace_list",
+    "oauth_authorize",
     "oauth_callback",
     "oauth_providers_list",
     "oauth_providers_set",

@@ -112,6 +112,11 @@ def emulator_environment() -> dict[str, str]:
         pubsub_launcher = sdk_root / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
         if pubsub_launcher.exists() and "PUBSUB_EMULATOR_BINARY_PATH" not in env:
             env["PUBSUB_EMULATOR_BINARY_PATH"] = str(pubsub_launcher)
+    # The functions emulator starts a Python process for each request that finds no idle one, and
+    # gives it this long (default 30 s) to come up; 20 concurrent requests to a cold function on a
+    # loaded 2-core machine took up to 90 s, and a request whose process misses it is never answered.
+    if not env.get("FUNCTIONS_DISCOVERY_TIMEOUT"):
+        env["FUNCTIONS_DISCOVERY_TIMEOUT"] = "300"
     # The CLI looks for updates and a message of the day online; neither is reachable offline.
     env.setdefault("FIREBASE_CLI_DISABLE_UPDATE_CHECK", "true")
     env.setdefault("NO_UPDATE_NOTIFIER", "1")

@@ -4,6 +4,7 @@ the refresh sweep paged through the Cloud Tasks emulator (page tasks, then refre
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,10 @@ import requests
 from google.cloud import firestore
 
 from shared import tasks
+from shared.crypto import mask
 from shared.oauth.scheduler import REFRESH_SWEEP
 from tests.e2e.conftest import PROJECT_ID, Team, call_function
+from tests.support.callables import Answer
 from tests.support.http_servers import serving
 from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer, acme_provider
 
@@ -134,3 +137,58 @@ def test_the_refresh_sweep_pages_through_the_tasks_emulator(team: Team, oauth_se
         if request.get("grant_type") == "refresh_token"
     ]
     assert sorted(used) == sorted(refresh_tokens)
+
+
+def test_twenty_concurrent_forced_refreshes_over_http_make_one_token_request(
+    team: Team, oauth_server: OAuthServer
+) -> None:
+    """ "Refresh at the provider now", twenty times at once over HTTP: the functions emulator starts a
+    process for each request, so they begin seconds apart, some after the first refresh completed;
+    they all get that refresh's token, and the provider sees one refresh grant."""
+    provider = call_function(
+        "oauth_providers_set", acme_provider(oauth_server.url, team.team_id), team.owner_token
+    )
+    assert provider.status == 200, provider.body
+    stored = call_function(
+        "oauth_tokens_store",
+        {
+            "teamId": team.team_id,
+            "provider": "custom",
+            "customProviderId": "acme",
+            "userId": "racer",
+            "accessToken": "access-before-the-race",
+            "refreshToken": oauth_server.issue_refresh_token(),
+            "expiresAt": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        },
+        token=team.owner_token,
+    )
+    assert stored.status == 200, stored.body
+    oauth_id = stored.result["id"]
+    oauth_server.token_delay_seconds = 0.3  # a slow provider widens the window for a race
+    barrier = threading.Barrier(20)
+    answers: list[Answer] = []
+
+    def refresh_now() -> None:
+        barrier.wait()
+        # Twenty Python processes starting at once on a loaded 2-core machine: minutes, not seconds.
+        answer = call_function(
+            "oauth_tokens_refresh",
+            {"teamId": team.team_id, "oauthId": oauth_id},
+            team.owner_token,
+            timeout=300,
+        )
+        answers.append(answer)
+
+    threads = [threading.Thread(target=refresh_now) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [answer.status for answer in answers] == [200] * 20, [answer.body for answer in answers]
+    assert oauth_server.refresh_grants() == 1
+    assert len(oauth_server.issued_access_tokens) == 1
+    # Every caller got the one refreshed token (masked in the answer), none the token from before.
+    assert {answer.result["accessToken"] for answer in answers} == {
+        mask(oauth_server.issued_access_tokens[0])
+    }

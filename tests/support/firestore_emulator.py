@@ -80,8 +80,8 @@ class FirestoreEmulator:
             try:
                 if requests.get(f"http://{self.host}/", timeout=1).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or (a JVM starting on a loaded machine) not answering yet
             time.sleep(0.1)
         raise RuntimeError(f"the Firestore emulator did not start in time; see {self._log_path}")
 
