@@ -11,13 +11,17 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from google.cloud import firestore
 
+from functions import oauth_start
 from shared.oauth.flow import MAX_BROWSER_BINDINGS
+from shared.settings import reset_settings
 from tests.integration.conftest import all_documents
-from tests.integration.test_oauth import CONSOLE, authorize, start_flow
-from tests.support.oauth_browser import consent, open_callback, open_launch
+from tests.integration.test_oauth import CONSOLE, RETURN_URL, authorize, start_flow
+from tests.support.callables import call
+from tests.support.oauth_browser import FunctionsServer, consent, open_callback, open_launch
 from tests.support.oauth_server import OAuthServer
 
 
@@ -217,3 +221,33 @@ def test_a_browser_keeps_the_bindings_of_its_latest_flows_only(
     assert "started in another browser" in oldest.page
     assert latest.back["status"] == ["connected"]
     assert open_callback(browser, callbacks[1]).back["status"] == ["connected"]
+
+
+# ------------------------------------------------------------------ where the launch is
+
+
+def test_the_launch_may_live_elsewhere_on_the_callbacks_origin_but_not_on_another(
+    db: firestore.Client,
+    team: str,
+    functions_server: FunctionsServer,
+    oauth_server: OAuthServer,
+    provider: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OAUTH_AUTHORIZE_URL", f"{functions_server.origin}/connect/start")
+    reset_settings()
+    assert start_flow(team).startswith(f"{functions_server.origin}/connect/start?launch=")
+
+    # On another origin, the launch's cookie would never reach the callback: no flow begins.
+    monkeypatch.setenv("OAUTH_AUTHORIZE_URL", "https://elsewhere.example/oauth_authorize")
+    reset_settings()
+    before = all_documents(db)
+    answer = call(
+        oauth_start,
+        {"teamId": team, "provider": "custom", "customProviderId": "acme", "returnUrl": RETURN_URL},
+        uid="admin",
+    )
+
+    assert answer.error["status"] == "FAILED_PRECONDITION"
+    assert "OAUTH_AUTHORIZE_URL" in answer.error["message"]
+    assert all_documents(db) == before
