@@ -197,10 +197,11 @@ def test_the_refresh_sweep_pages_through_the_tasks_emulator(team: Team, oauth_se
 
 
 def dropped_by_the_emulator(answer: Answer) -> bool:
-    """The functions emulator's own transport failure, before the function ran: it hands a request to a
-    worker over a kept-alive connection the worker's gunicorn has just closed (Node keeps idle sockets
-    5 s, gunicorn 2 s), answers 500 with the socket error (`{"code": "ECONNRESET"}`, never the
-    callable protocol's `{"error": ...}`) and kills that worker. A client sends such a request again."""
+    """The functions emulator's own transport failure: it hands a request to a worker over a kept-alive
+    connection the worker's gunicorn has just closed (Node keeps idle sockets 5 s, gunicorn 2 s),
+    answers 500 with the socket error (`{"code": "ECONNRESET"}`, never the callable protocol's
+    `{"error": ...}`), or resets the client's connection, and kills that worker. A client sends such a
+    request again; the product's own answers are all asserted."""
     return answer.status == 500 and isinstance(answer.body, dict) and "error" not in answer.body
 
 
@@ -232,22 +233,26 @@ def test_twenty_concurrent_forced_refreshes_over_http_make_one_token_request(
     oauth_server.token_delay_seconds = 0.3  # a slow provider widens the window for a race
     barrier = threading.Barrier(20)
     answers: list[Answer] = []
-    dropped: list[Answer] = []
+    dropped: list[object] = []
 
     def refresh_now() -> None:
         barrier.wait()
         for _attempt in range(3):
-            # Twenty Python processes starting at once on a loaded 2-core machine: minutes, not seconds.
-            answer = call_function(
-                "oauth_tokens_refresh",
-                {"teamId": team.team_id, "oauthId": oauth_id},
-                team.owner_token,
-                timeout=300,
-            )
+            try:
+                # Twenty Python processes starting at once on a loaded 2-core machine: minutes, not seconds.
+                answer = call_function(
+                    "oauth_tokens_refresh",
+                    {"teamId": team.team_id, "oauthId": oauth_id},
+                    team.owner_token,
+                    timeout=300,
+                )
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+                dropped.append(repr(error))  # the emulator reset the connection itself
+                continue
             if not dropped_by_the_emulator(answer):
-                break
-            dropped.append(answer)
-        answers.append(answer)
+                answers.append(answer)
+                return
+            dropped.append(answer.body)
 
     threads = [threading.Thread(target=refresh_now) for _ in range(20)]
     for thread in threads:
