@@ -73,6 +73,14 @@ class FirestoreEmulator:
         ]
         log = self._log_path.open("wb")
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()  # a half-started emulator must not outlive the test run
+            raise
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
