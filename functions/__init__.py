@@ -38,6 +38,7 @@ __all__ = [
     "job_refresh_tokens",
     "job_run_due_syncs",
     "marketplace_list",
+    "oauth_authorize",
     "oauth_callback",
     "oauth_providers_list",
     "oauth_providers_set",

@@ -1,9 +1,11 @@
-"""Begin connecting an OAuth provider: answers the provider's authorization URL (state + PKCE).
+"""Begin connecting an OAuth provider: answers the launch URL that sends this browser to the provider.
 
 Trigger: callable
-Input: OAuthStart   Output: OAuthStarted (authorizationUrl, stateExpiresAt)
+Input: OAuthStart   Output: OAuthStarted (authorizationUrl: oauth_authorize?launch=..., single use,
+    to be opened by the console page at once; stateExpiresAt)
 Errors: unauthenticated, invalid-argument (returnUrl not allowed), permission-denied (admins),
-    not-found (custom provider, integration), failed-precondition (no client configured)
+    not-found (custom provider, integration), failed-precondition (no client configured, or
+    OAUTH_AUTHORIZE_URL not on the callback's origin)
 Idempotency: none: each call makes a new single-use state (10 minutes)
 Writes: oauthStates/{sha256 of state}
 """

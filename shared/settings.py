@@ -49,6 +49,9 @@ class Settings:
     slack_api_base_url: str
     # The public URL of `oauth_callback`, the redirect URI registered with every provider.
     oauth_callback_url: str
+    # The public URL of `oauth_authorize`, where `oauth_start` sends the browser first. It must share
+    # the callback's origin: the cookie it sets there is what the callback checks.
+    oauth_authorize_url: str
     # Origins (scheme://host[:port]) a user may be sent back to after connecting; under the emulator,
     # any http://localhost or 127.0.0.1 URL is allowed too.
     oauth_return_origins: tuple[str, ...]
@@ -91,11 +94,18 @@ def _default_callback_url(emulated: bool) -> str:
     return f"https://us-central1-{project}.cloudfunctions.net/oauth_callback"
 
 
+def _beside(url: str, function_id: str) -> str:
+    """The URL of another function at the same place: `.../oauth_callback` -> `.../oauth_authorize`."""
+    head, _, _ = url.partition("?")
+    return f"{head.rstrip('/').rsplit('/', 1)[0]}/{function_id}"
+
+
 @functools.cache
 def get_settings() -> Settings:
     firestore_emulator_host = os.environ.get("FIRESTORE_EMULATOR_HOST") or None
     emulated = _env_bool("FUNCTIONS_EMULATOR", False) or firestore_emulator_host is not None
     flush_seconds = _env_float("API_KEY_USAGE_FLUSH_SECONDS", 10.0)
+    callback_url = os.environ.get("OAUTH_CALLBACK_URL") or _default_callback_url(emulated)
     return Settings(
         project_id=_project_id(),
         emulated=emulated,
@@ -111,7 +121,8 @@ def get_settings() -> Settings:
         outbound_retry_budget_seconds=_env_float("OUTBOUND_RETRY_BUDGET_SECONDS", 30.0),
         audit_retention_days=int(_env_float("AUDIT_RETENTION_DAYS", 30)),
         slack_api_base_url=os.environ.get("SLACK_API_BASE_URL", "https://slack.com/api").rstrip("/"),
-        oauth_callback_url=os.environ.get("OAUTH_CALLBACK_URL") or _default_callback_url(emulated),
+        oauth_callback_url=callback_url,
+        oauth_authorize_url=os.environ.get("OAUTH_AUTHORIZE_URL") or _beside(callback_url, "oauth_authorize"),
         oauth_return_origins=tuple(
             origin.strip().rstrip("/")
             for origin in os.environ.get("OAUTH_RETURN_ORIGINS", "").split(",")

@@ -12,6 +12,8 @@ What it prepares, each step only when needed (see ../shared/docs/local-stack.md)
   has no Main-Class, so we write a two-entry launcher jar that names the main class and the SDK jar.
 - Local secrets: `.secret.local` (read by the functions emulator only) gets a random encryption keyring
   the first time, so secrets encrypted by one `make run` stay readable in the next.
+- Clean-up: the CLI runs in a process group of its own, and whatever it leaves there (the functions
+  emulator's Python workers) is ended when it exits.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import re
 import secrets
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -112,6 +116,11 @@ def emulator_environment() -> dict[str, str]:
         pubsub_launcher = sdk_root / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
         if pubsub_launcher.exists() and "PUBSUB_EMULATOR_BINARY_PATH" not in env:
             env["PUBSUB_EMULATOR_BINARY_PATH"] = str(pubsub_launcher)
+    # The functions emulator starts a Python process for each request that finds no idle one, and
+    # gives it this long (default 30 s) to come up; 20 concurrent requests to a cold function on a
+    # loaded 2-core machine took up to 90 s, and a request whose process misses it is never answered.
+    if not env.get("FUNCTIONS_DISCOVERY_TIMEOUT"):
+        env["FUNCTIONS_DISCOVERY_TIMEOUT"] = "300"
     # The CLI looks for updates and a message of the day online; neither is reachable offline.
     env.setdefault("FIREBASE_CLI_DISABLE_UPDATE_CHECK", "true")
     env.setdefault("NO_UPDATE_NOTIFIER", "1")
@@ -139,8 +148,45 @@ def main(argv: list[str]) -> int:
         # Scheduled functions do not fire under the emulator; this runs their logic on schedule. It is
         # in our process group, so the Ctrl-C that stops the emulators stops it too.
         subprocess.Popen([sys.executable, str(ROOT / "tools/local_scheduler.py")], env=env)
-    os.execvpe(command[0], command, env)
-    return 0  # not reached
+    return run_and_clean_up(command, env)
+
+
+def run_and_clean_up(command: list[str], env: dict[str, str]) -> int:
+    """Run the CLI in a process group of its own, then end whatever is left in that group.
+
+    The functions emulator stops a Python worker by killing the shell it started it through
+    (`. venv/bin/activate && functions-framework`): functions-framework and its gunicorn live on, one
+    set per worker, for good. A run that sends 20 requests at once leaves 20 of them; a few runs
+    filled this 24 GB machine until the kernel's OOM killer stopped emulators mid-test.
+    """
+    cli = subprocess.Popen(command, env=env, start_new_session=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        cli.send_signal(signum)  # Ctrl-C reaches our group, no longer the CLI's
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    try:
+        returncode = cli.wait()
+    finally:
+        end_group(cli.pid)
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+def end_group(group: int) -> None:
+    """SIGTERM to every process left in the group, SIGKILL to those still there 5 s later."""
+    for signum, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(group, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 if __name__ == "__main__":

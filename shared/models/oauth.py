@@ -146,6 +146,9 @@ class OAuthConnectionDoc(StoredModel):
     created_at: datetime
     updated_at: datetime
     last_refreshed_at: datetime
+    # When the provider last answered a refresh grant for the current token (None when the token
+    # came from the code exchange or from elsewhere): a forced refresh within 60 s of it takes it.
+    last_refresh_grant_at: datetime | None = None
     # Refresh failures: the UTC days they happened on, and when the next attempt may be made.
     failure_days: list[str] = Field(default_factory=list)
     refresh_not_before: datetime | None = None
@@ -185,7 +188,10 @@ class OAuthStarted(PublicModel):
 
 
 class OAuthStateDoc(StoredModel):
-    """`oauthStates/{sha256 of state}`: one pending authorization, single use, 10 minutes. Server only."""
+    """`oauthStates/{sha256 of state}`: one pending authorization, single use, 10 minutes. Server only.
+
+    The state is derived from the launch token `oauth_start` answers (shared/oauth/flow.py), so the
+    launch finds this document without a query, and neither the state nor the launch is stored."""
 
     team_id: str
     user_id: str
@@ -195,10 +201,17 @@ class OAuthStateDoc(StoredModel):
     scopes: list[str]
     return_url: str
     redirect_uri: str
+    # The provider's authorization URL with every parameter but `state` (none of them secret): the
+    # launch adds the state and sends the browser there. None in states made before launches existed.
+    authorization_url: str | None = None
     # The PKCE verifier, sealed (None when the provider does not do PKCE).
     code_verifier: dict[str, str] | None = None
     created_at: datetime
     expires_at: datetime
+    # Set once, by the launch: when it happened, and the SHA-256 of the random value it gave the
+    # browser in a cookie. The callback completes only in a browser holding that value.
+    launched_at: datetime | None = None
+    browser_binding_hash: str | None = None
     # TTL cleanup of states nobody came back for.
     expire_at: datetime
 

@@ -3,7 +3,9 @@
 The refresh race (the field's most reported bug) is closed in two layers: threads of one instance
 queue on a per-connection lock, and instances compete for a lease document (`oauthLeases/...`) taken
 with `create()`. Whoever holds the lease re-reads the connection before calling the provider, so a
-worker that waited finds the token another one just refreshed and makes no call of its own.
+worker that waited finds the token another one just refreshed and makes no call of its own. A forced
+refresh that begins shortly after another one completed takes its token too (`refresh`): requests sent
+together do not all begin together (a cold instance starts its requests late).
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ LEASE_TTL = timedelta(seconds=30)
 LEASE_WAIT = timedelta(seconds=20)
 LEASE_POLL_SECONDS = 0.1
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
+# A forced refresh that begins this soon after a refresh grant completed is answered with that grant's
+# token. Requests sent at once reach our code up to seconds apart: a cold instance holds its requests
+# while it starts (the functions emulator starts one process per concurrent request; 20 at once on a
+# loaded 2-core machine began over 14 s, the last 10 s after the first refresh had completed).
+FORCED_REFRESH_WINDOW = timedelta(seconds=60)
 FAILING_DAYS_LIMIT = 4
 
 
@@ -89,7 +96,7 @@ def save_tokens(team_id: str, oauth_id: str, tokens: Tokens) -> None:
 def to_public(connection: OAuthConnectionDoc) -> OAuthConnectionPublic:
     return OAuthConnectionPublic(
         **connection.model_dump(
-            exclude={"access_token_hint", "failure_days", "refresh_not_before"},
+            exclude={"access_token_hint", "failure_days", "refresh_not_before", "last_refresh_grant_at"},
         ),
         access_token=connection.access_token_hint,
     )
@@ -251,19 +258,37 @@ def access_token_for(team_id: str, oauth_id: str, user_id: str = "system") -> st
     return refresh(team_id, oauth_id, user_id=user_id).access_token
 
 
+def _refreshed_for(connection: OAuthConnectionDoc, requested_at: datetime) -> bool:
+    """Whether the current token answers a forced refresh that began at `requested_at`: it was
+    refreshed (or stored) after that, or a refresh grant completed at most FORCED_REFRESH_WINDOW before."""
+    if connection.last_refreshed_at >= requested_at:
+        return True
+    granted_at = connection.last_refresh_grant_at
+    return granted_at is not None and granted_at >= requested_at - FORCED_REFRESH_WINDOW
+
+
 def refresh(team_id: str, oauth_id: str, *, force: bool = False, user_id: str = "system") -> Tokens:
     """Refresh the connection's token, unless someone else just did: then answer theirs.
 
-    Without `force`, a token that is still fresh is answered as it is. With it, the caller wants a
-    token refreshed after it asked; a refresh another worker completes meanwhile counts.
+    Without `force`, a token that is still fresh is answered as it is. With it ("refresh at the
+    provider now": `oauth_tokens_refresh` without `newToken`, the scheduled refresh), the guarantee is:
+    - callers that overlap one refresh (they began before it completed) all get its token;
+    - a forced refresh that begins within FORCED_REFRESH_WINDOW (60 s) after a refresh grant completed
+      gets that grant's token, and makes no request of its own;
+    - so any number of forced refreshes of one connection, from any number of instances, that begin
+      no later than 60 s after the first one's grant completed, make exactly one token request.
+    Only a grant at the provider counts for the window: after a code exchange or a token stored from
+    elsewhere (`newToken`), a forced refresh calls the provider. Either way, the token answered is
+    fresh (it lives 5 more minutes), else the provider is called.
     """
     requested_at = datetime.now(UTC)
 
     def satisfied(connection: OAuthConnectionDoc) -> Tokens | None:
-        recent = connection.last_refreshed_at >= requested_at
-        if (recent or not force) and _is_fresh(connection, datetime.now(UTC)):
-            return load_tokens(connection)
-        return None
+        if not _is_fresh(connection, datetime.now(UTC)):
+            return None
+        if force and not _refreshed_for(connection, requested_at):
+            return None
+        return load_tokens(connection)
 
     with _process_lock(team_id, oauth_id):
         tokens = satisfied(load_connection(team_id, oauth_id))
@@ -322,6 +347,7 @@ def _refresh_at_provider(connection: OAuthConnectionDoc, user_id: str) -> Tokens
             "accessTokenHint": mask(grant.tokens.access_token),
             "hasRefreshToken": bool(grant.tokens.refresh_token),
             "lastRefreshedAt": now,
+            "lastRefreshGrantAt": now,
             "updatedAt": now,
             "status": ConnectionStatus.ACTIVE.value,
             "failureDays": [],
@@ -472,6 +498,8 @@ def refresh_token(caller: Caller, data: OAuthTokenRefresh) -> OAuthConnectionPub
                 "accessTokenHint": mask(tokens.access_token),
                 "hasRefreshToken": bool(tokens.refresh_token),
                 "lastRefreshedAt": now,
+                # Not a grant at the provider: a forced refresh after this one calls the provider.
+                "lastRefreshGrantAt": None,
                 "updatedAt": now,
                 "status": ConnectionStatus.ACTIVE.value,
                 "failureDays": [],

@@ -29,6 +29,32 @@ def put_state(state_hash: str, state: OAuthStateDoc) -> None:
         db().document(paths.oauth_state(state_hash)).create(state.to_firestore())
 
 
+def get_state(state_hash: str) -> tuple[OAuthStateDoc, datetime] | None:
+    """A pending state and its version (its update time), for a write that must not race another."""
+    with translated_errors():
+        snapshot = db().document(paths.oauth_state(state_hash)).get()
+    if not snapshot.exists or snapshot.update_time is None:
+        return None
+    return OAuthStateDoc.model_validate(snapshot.to_dict()), snapshot.update_time
+
+
+def mark_state_launched(
+    state_hash: str, version: datetime, browser_binding_hash: str, launched_at: datetime
+) -> bool:
+    """Record the launch of a pending state, only if it is still the version read: of two launches
+    at once, one wins; False for the other, or when the state was used meanwhile."""
+    ref = db().document(paths.oauth_state(state_hash))
+    with translated_errors():
+        try:
+            ref.update(
+                {"launchedAt": launched_at, "browserBindingHash": browser_binding_hash},
+                option=db().write_option(last_update_time=version),
+            )
+        except (google_errors.FailedPrecondition, google_errors.NotFound):
+            return False
+    return True
+
+
 def claim_state(state_hash: str) -> OAuthStateDoc | None:
     """Take a pending state exactly once: read it, then delete it only if nobody did meanwhile."""
     ref = db().document(paths.oauth_state(state_hash))

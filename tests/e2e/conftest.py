@@ -24,12 +24,14 @@ def _require_suite() -> None:
         pytest.exit("the e2e tier runs inside the emulator suite: use `make e2e`", returncode=2)
 
 
-def call_function(name: str, data: Any, token: str | None = None, raw_body: str | None = None) -> Answer:
+def call_function(
+    name: str, data: Any, token: str | None = None, raw_body: str | None = None, timeout: float = 60
+) -> Answer:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = raw_body if raw_body is not None else requests.models.complexjson.dumps({"data": data})
-    response = requests.post(f"{FUNCTIONS_URL}/{name}", data=body, headers=headers, timeout=60)
+    response = requests.post(f"{FUNCTIONS_URL}/{name}", data=body, headers=headers, timeout=timeout)
     return Answer(response.status_code, response.json())
 
 

@@ -12,15 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from google.cloud import firestore
 
+from functions import oauth_providers_set
 from shared import outbound
 from shared.api_keys.validation import reset_validator
 from shared.integrations import service as integration_service
 from shared.models.teams import Role
 from shared.settings import reset_settings
 from shared.store import client, members
+from tests.support.callables import call
 from tests.support.firestore_emulator import FirestoreEmulator
+from tests.support.oauth_browser import FunctionsServer
+from tests.support.oauth_server import OAuthServer, acme_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +107,44 @@ def private_networks(monkeypatch: pytest.MonkeyPatch, project_id: str) -> None:
     monkeypatch.setenv("OUTBOUND_RETRY_BUDGET_SECONDS", "5")
     reset_settings()
     outbound.reset_client()
+
+
+# ------------------------------------------------------------------ OAuth: a provider and a browser
+
+
+@pytest.fixture
+def functions_server(private_networks: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[FunctionsServer]:
+    """oauth_authorize and oauth_callback over HTTP on loopback; the callback is the redirect URI."""
+    server = FunctionsServer().start()
+    monkeypatch.setenv("OAUTH_CALLBACK_URL", server.callback_url)
+    reset_settings()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def oauth_server(functions_server: FunctionsServer) -> Iterator[OAuthServer]:
+    """A real OAuth 2.0 server on loopback (tests/support/oauth_server.py)."""
+    server = OAuthServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[requests.Session]:
+    """The admin's browser: it keeps the cookies the functions set. Another session is another browser."""
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def provider(oauth_server: OAuthServer, team: str) -> str:
+    """The team's custom provider "acme", served by the loopback OAuth server."""
+    answer = call(oauth_providers_set, acme_provider(oauth_server.url, team), uid="admin")
+    assert answer.status == 200, answer.body
+    assert "clientSecret" not in answer.result
+    return "acme"

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +18,6 @@ import requests
 from google.cloud import firestore
 
 from functions import (
-    oauth_callback,
     oauth_providers_list,
     oauth_providers_set,
     oauth_start,
@@ -32,72 +30,42 @@ from shared import errors, sealed
 from shared.oauth import scheduler, tokens
 from tests.integration.conftest import all_documents
 from tests.support.callables import call
+from tests.support.oauth_browser import FunctionsServer, consent, open_callback, open_launch
 from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer, acme_provider
 from tests.support.sweeps import PageRunner
 from tests.support.task_queue import RecordingQueue
 
+CONSOLE = "http://localhost:3000/"  # the Referer of the console page that opens the launch URL
 RETURN_URL = "http://localhost:3000/settings/integrations?tab=oauth"
-CALLBACK_URL = "http://127.0.0.1:5001/demo-integrations/us-central1/oauth_callback"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def oauth_server(private_networks: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OAuthServer]:
-    from shared.settings import reset_settings
-
-    monkeypatch.setenv("OAUTH_CALLBACK_URL", CALLBACK_URL)
-    reset_settings()
-    server = OAuthServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def provider(oauth_server: OAuthServer, team: str) -> str:
-    """The team's custom provider "acme", served by the loopback OAuth server."""
-    answer = call(
-        oauth_providers_set,
-        acme_provider(oauth_server.url, team),
-        uid="admin",
-    )
-    assert answer.status == 200, answer.body
-    assert "clientSecret" not in answer.result
-    return "acme"
-
-
-def call_callback(query: str) -> tuple[int, str | None, str]:
-    """Run oauth_callback on the provider's redirect query; (status, Location, body)."""
-    from flask import Flask, request
-
-    app = Flask("callback-tests")
-    with app.test_request_context(f"/?{query}", method="GET"):
-        response = oauth_callback(request)
-    return response.status_code, response.headers.get("Location"), response.get_data(as_text=True)
-
-
-def authorize(team: str, oauth_server: OAuthServer) -> str:
-    """Start the flow as the admin and let the server consent: the callback's query string."""
+def start_flow(team: str) -> str:
+    """oauth_start as the admin: the launch URL it answers."""
     started = call(
         oauth_start,
         {"teamId": team, "provider": "custom", "customProviderId": "acme", "returnUrl": RETURN_URL},
         uid="admin",
-    ).result
-    consent = requests.get(started["authorizationUrl"], allow_redirects=False, timeout=10)
-    assert consent.status_code == 302
-    location = consent.headers["Location"]
-    assert location.startswith(CALLBACK_URL + "?")
-    return urlsplit(location).query
+    )
+    assert started.status == 200, started.body
+    launch_url: str = started.result["authorizationUrl"]
+    return launch_url
 
 
-def connect(team: str, oauth_server: OAuthServer) -> str:
-    status, location, _ = call_callback(authorize(team, oauth_server))
-    assert status == 302
-    assert location is not None
-    query = parse_qs(urlsplit(location).query)
-    assert query["status"] == ["connected"], location
-    return query["oauthId"][0]
+def authorize(team: str, browser: requests.Session) -> str:
+    """Start the flow as the admin, open the launch in the admin's browser from the console, and let
+    the provider consent: the callback URL the provider redirects to (not opened yet)."""
+    launched = open_launch(browser, start_flow(team), CONSOLE)
+    assert launched.status_code == 302, launched.text
+    return consent(browser, launched.headers["Location"])
+
+
+def connect(team: str, browser: requests.Session) -> str:
+    """The whole flow in the admin's browser: the new connection's oauthId."""
+    landing = open_callback(browser, authorize(team, browser))
+    assert landing.status == 302, landing.page
+    assert landing.back["status"] == ["connected"], landing.location
+    return landing.back["oauthId"][0]
 
 
 def expire_soon(db: firestore.Client, team: str, oauth_id: str, minutes: float = 1) -> None:
@@ -110,30 +78,38 @@ def expire_soon(db: firestore.Client, team: str, oauth_id: str, minutes: float =
 
 
 def test_the_code_flow_with_pkce_stores_a_sealed_connection(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client,
+    team: str,
+    functions_server: FunctionsServer,
+    oauth_server: OAuthServer,
+    provider: str,
+    browser: requests.Session,
 ) -> None:
-    started = call(
-        oauth_start,
-        {"teamId": team, "provider": "custom", "customProviderId": provider, "returnUrl": RETURN_URL},
-        uid="admin",
-    ).result
-    query = parse_qs(urlsplit(started["authorizationUrl"]).query)
+    launch_url = start_flow(team)
+    assert launch_url.startswith(functions_server.url("oauth_authorize") + "?launch=")
+
+    launched = open_launch(browser, launch_url, CONSOLE)
+
+    assert launched.status_code == 302, launched.text
+    provider_url = launched.headers["Location"]
+    assert provider_url.startswith(f"{oauth_server.url}/authorize?")
+    query = parse_qs(urlsplit(provider_url).query)
     assert query["client_id"] == [CLIENT_ID]
-    assert query["redirect_uri"] == [CALLBACK_URL]
+    assert query["redirect_uri"] == [functions_server.callback_url]
     assert query["code_challenge_method"] == ["S256"]
     assert query["scope"] == ["contacts offline"]
     assert len(query["state"][0]) >= 32
+    assert "__session" in browser.cookies
 
-    consent = requests.get(started["authorizationUrl"], allow_redirects=False, timeout=10)
-    status, location, _ = call_callback(urlsplit(consent.headers["Location"]).query)
+    landing = open_callback(browser, consent(browser, provider_url))
 
-    assert status == 302
-    assert location is not None
-    assert location.startswith("http://localhost:3000/settings/integrations?tab=oauth&")
-    back = parse_qs(urlsplit(location).query)
-    assert back["status"] == ["connected"]
-    oauth_id = back["oauthId"][0]
+    assert landing.status == 302, landing.page
+    assert landing.location is not None
+    assert landing.location.startswith("http://localhost:3000/settings/integrations?tab=oauth&")
+    assert landing.back["status"] == ["connected"]
+    oauth_id = landing.back["oauthId"][0]
     assert oauth_id == "custom-acme_admin"
+    assert "__session" not in browser.cookies  # the flow's binding is used up: the cookie is cleared
     exchange = oauth_server.token_requests[-1]
     assert exchange["grant_type"] == "authorization_code"
     assert len(exchange["code_verifier"]) >= 43
@@ -154,73 +130,71 @@ def test_the_code_flow_with_pkce_stores_a_sealed_connection(
 
 
 def test_a_replayed_state_gets_an_error_page_and_stores_nothing(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    query = authorize(team, oauth_server)
-    assert call_callback(query)[0] == 302
+    callback_url = authorize(team, browser)
+    assert open_callback(browser, callback_url).status == 302
     before = all_documents(db)
 
-    status, location, page = call_callback(query)
+    landing = open_callback(browser, callback_url)
 
-    assert (status, location) == (400, None)
-    assert "unknown or was already used" in page
+    assert (landing.status, landing.location) == (400, None)
+    assert "unknown or was already used" in landing.page
     assert all_documents(db) == before
 
 
 def test_an_unknown_state_gets_an_error_page(
-    db: firestore.Client, team: str, oauth_server: OAuthServer
+    db: firestore.Client,
+    team: str,
+    functions_server: FunctionsServer,
+    oauth_server: OAuthServer,
+    browser: requests.Session,
 ) -> None:
     before = all_documents(db)
-    status, location, page = call_callback("state=made-up-state&code=whatever")
-    assert (status, location) == (400, None)
-    assert "unknown" in page
+    landing = open_callback(browser, f"{functions_server.callback_url}?state=made-up-state&code=whatever")
+    assert (landing.status, landing.location) == (400, None)
+    assert "unknown" in landing.page
     assert all_documents(db) == before
 
 
 def test_an_expired_state_gets_an_error_page_and_stores_nothing(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    query = authorize(team, oauth_server)
+    callback_url = authorize(team, browser)
     for state_doc in db.collection("oauthStates").stream():
         state_doc.reference.update({"expiresAt": datetime.now(UTC) - timedelta(seconds=1)})
 
-    status, location, page = call_callback(query)
+    landing = open_callback(browser, callback_url)
 
-    assert (status, location) == (400, None)
-    assert "expired" in page
+    assert (landing.status, landing.location) == (400, None)
+    assert "expired" in landing.page
     assert not [path for path in all_documents(db) if "oauthTokens" in path]
     assert oauth_server.token_requests == []
 
 
 def test_a_denied_consent_goes_back_with_the_reason(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
     oauth_server.deny_consent = True
-    status, location, _ = call_callback(authorize(team, oauth_server))
-    assert status == 302
-    assert location is not None
-    assert parse_qs(urlsplit(location).query) == {
-        "tab": ["oauth"],
-        "status": ["error"],
-        "reason": ["access_denied"],
-    }
+    landing = open_callback(browser, authorize(team, browser))
+    assert landing.status == 302
+    assert landing.back == {"tab": ["oauth"], "status": ["error"], "reason": ["access_denied"]}
     assert not [path for path in all_documents(db) if "oauthTokens" in path]
 
 
 def test_a_wrong_pkce_verifier_fails_the_exchange_and_stores_nothing(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    query = authorize(team, oauth_server)
+    callback_url = authorize(team, browser)
     # Swap the sealed verifier for another one: the server's S256 check must refuse the exchange.
     for state_doc in db.collection("oauthStates").stream():
         wrong, _version = sealed.seal(f"oauthStates/{state_doc.id}", {"codeVerifier": "w" * 64})
         state_doc.reference.update({"codeVerifier": wrong})
 
-    status, location, _ = call_callback(query)
+    landing = open_callback(browser, callback_url)
 
-    assert status == 302
-    assert location is not None
-    assert parse_qs(urlsplit(location).query)["reason"] == ["invalid_grant"]
+    assert landing.status == 302
+    assert landing.back["reason"] == ["invalid_grant"]
     assert not [path for path in all_documents(db) if "oauthTokens" in path]
 
 
@@ -267,7 +241,10 @@ def test_built_in_provider_specifics_reach_the_authorization_url(
         started = call(
             oauth_start, {"teamId": team, "provider": provider_name, "returnUrl": RETURN_URL}, uid="admin"
         )
-        return parse_qs(urlsplit(started.result["authorizationUrl"]).query)
+        with requests.Session() as browser:
+            launched = open_launch(browser, started.result["authorizationUrl"], CONSOLE)
+        assert launched.status_code == 302, launched.text
+        return parse_qs(urlsplit(launched.headers["Location"]).query)
 
     google = url_for("google")
     assert google["access_type"] == ["offline"]
@@ -286,9 +263,9 @@ def test_built_in_provider_specifics_reach_the_authorization_url(
 
 
 def test_refresh_without_rotation_keeps_the_refresh_token(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     first_refresh_token = oauth_server.token_requests and tokens.load_tokens(
         tokens.load_connection(team, oauth_id)
     )
@@ -307,9 +284,9 @@ def test_refresh_without_rotation_keeps_the_refresh_token(
 
 
 def test_refresh_with_rotation_stores_the_new_refresh_token(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     before = tokens.load_tokens(tokens.load_connection(team, oauth_id))
     oauth_server.rotate_refresh_tokens = True
     expire_soon(db, team, oauth_id)
@@ -326,9 +303,9 @@ def test_refresh_with_rotation_stores_the_new_refresh_token(
 
 
 def test_invalid_grant_needs_reauth_emits_an_event_and_stops_refreshing(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     oauth_server._refresh_tokens.clear()
     expire_soon(db, team, oauth_id)
 
@@ -347,9 +324,9 @@ def test_invalid_grant_needs_reauth_emits_an_event_and_stops_refreshing(
 
 
 def test_other_failures_wait_30_seconds_and_give_up_after_four_days(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     ref = db.document(f"teams/{team}/oauthTokens/{oauth_id}")
     oauth_server.fail_token_requests_with = 500
     ref.update({"expiresAt": datetime.now(UTC) + timedelta(minutes=10)})
@@ -370,9 +347,9 @@ def test_other_failures_wait_30_seconds_and_give_up_after_four_days(
 
 
 def test_a_token_refreshed_elsewhere_can_be_stored(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     expires_at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
     answer = call(
         oauth_tokens_refresh,
@@ -394,9 +371,9 @@ def test_a_token_refreshed_elsewhere_can_be_stored(
 
 
 def test_revoke_tells_the_provider_deletes_tokens_and_is_idempotent(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     refresh_token = tokens.load_tokens(tokens.load_connection(team, oauth_id)).refresh_token  # type: ignore[union-attr]
 
     first = call(oauth_tokens_revoke, {"teamId": team, "oauthId": oauth_id}, uid="admin").result
@@ -451,9 +428,9 @@ def test_custom_providers_are_listed_without_secrets(team: str, provider: str) -
 
 
 def test_twenty_concurrent_refreshes_make_one_token_request(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     oauth_server.token_delay_seconds = 0.3  # a slow provider widens the window for a race
     expire_soon(db, team, oauth_id)
     results: list[str] = []
@@ -474,12 +451,20 @@ def test_twenty_concurrent_refreshes_make_one_token_request(
     assert set(results) == {oauth_server.issued_access_tokens[-1]}
 
 
+@pytest.mark.parametrize("forced", [False, True], ids=["token expiring", "refresh at the provider now"])
 def test_two_processes_refreshing_at_once_make_one_token_request(
-    db: firestore.Client, project_id: str, team: str, oauth_server: OAuthServer, provider: str
+    db: firestore.Client,
+    project_id: str,
+    team: str,
+    oauth_server: OAuthServer,
+    provider: str,
+    browser: requests.Session,
+    forced: bool,
 ) -> None:
-    oauth_id = connect(team, oauth_server)
+    oauth_id = connect(team, browser)
     oauth_server.token_delay_seconds = 0.3
-    expire_soon(db, team, oauth_id)
+    if not forced:
+        expire_soon(db, team, oauth_id)
     go_at = datetime.now(UTC).timestamp() + 3  # both processes start their threads at this moment
     env = {**os.environ, "GCLOUD_PROJECT": project_id, "ALLOW_PRIVATE_NETWORKS": "true"}
     command = [
@@ -489,6 +474,7 @@ def test_two_processes_refreshing_at_once_make_one_token_request(
         oauth_id,
         str(go_at),
         "10",
+        *(["force"] if forced else []),
     ]
 
     workers = [
@@ -500,6 +486,99 @@ def test_two_processes_refreshing_at_once_make_one_token_request(
     tokens_seen = {line for output in outputs for line in output.split()}
     assert oauth_server.refresh_grants() == 1
     assert tokens_seen == {oauth_server.issued_access_tokens[-1]}
+
+
+def refresh_grant_at(db: firestore.Client, team: str, oauth_id: str) -> datetime | None:
+    value = db.document(f"teams/{team}/oauthTokens/{oauth_id}").get().to_dict()["lastRefreshGrantAt"]
+    assert value is None or isinstance(value, datetime)
+    return value
+
+
+def test_forced_refreshes_that_begin_after_the_first_completed_take_its_token(
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
+) -> None:
+    """What the functions emulator does to twenty requests sent at once: it starts them seconds apart,
+    so half of them begin after the first refresh completed. They all get its token."""
+    oauth_id = connect(team, browser)
+    oauth_server.token_delay_seconds = 0.3
+    results: list[str] = []
+    early = threading.Barrier(10)
+
+    def refresh_now() -> None:
+        results.append(tokens.refresh(team, oauth_id, force=True).access_token)
+
+    def early_caller() -> None:
+        early.wait()
+        refresh_now()
+
+    first_wave = [threading.Thread(target=early_caller) for _ in range(10)]
+    for thread in first_wave:
+        thread.start()
+    for thread in first_wave:
+        thread.join()
+    granted_at = refresh_grant_at(db, team, oauth_id)
+    assert granted_at is not None
+    late = threading.Barrier(10)
+
+    def late_caller() -> None:
+        late.wait()
+        refresh_now()
+
+    # Every one of these begins after the grant above was recorded.
+    second_wave = [threading.Thread(target=late_caller) for _ in range(10)]
+    for thread in second_wave:
+        thread.start()
+    for thread in second_wave:
+        thread.join()
+
+    assert oauth_server.refresh_grants() == 1
+    assert results == [oauth_server.issued_access_tokens[-1]] * 20
+    assert refresh_grant_at(db, team, oauth_id) == granted_at
+
+
+def test_a_forced_refresh_after_the_window_calls_the_provider_again(
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
+) -> None:
+    oauth_id = connect(team, browser)
+    first = tokens.refresh(team, oauth_id, force=True)
+    assert oauth_server.refresh_grants() == 1
+    window = tokens.FORCED_REFRESH_WINDOW
+    ref = db.document(f"teams/{team}/oauthTokens/{oauth_id}")
+    # The first grant completed just inside the window, then just outside it.
+    ref.update({"lastRefreshGrantAt": datetime.now(UTC) - window + timedelta(seconds=5)})
+
+    assert tokens.refresh(team, oauth_id, force=True) == first
+    assert oauth_server.refresh_grants() == 1
+
+    ref.update({"lastRefreshGrantAt": datetime.now(UTC) - window - timedelta(seconds=1)})
+    second = tokens.refresh(team, oauth_id, force=True)
+
+    assert oauth_server.refresh_grants() == 2
+    assert second.access_token == oauth_server.issued_access_tokens[-1] != first.access_token
+
+
+def test_only_a_grant_at_the_provider_answers_a_forced_refresh(
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
+) -> None:
+    """A connection just made by the code exchange, or a token just stored from elsewhere, is not a
+    refresh: "refresh at the provider now" right after either calls the provider."""
+    oauth_id = connect(team, browser)
+    assert refresh_grant_at(db, team, oauth_id) is None
+    tokens.refresh(team, oauth_id, force=True)
+    assert oauth_server.refresh_grants() == 1
+
+    stored = call(
+        oauth_tokens_refresh,
+        {"teamId": team, "oauthId": oauth_id, "newToken": "from-elsewhere-123456"},
+        uid="admin",
+    )
+    assert stored.status == 200, stored.body
+    assert refresh_grant_at(db, team, oauth_id) is None
+    refreshed = call(oauth_tokens_refresh, {"teamId": team, "oauthId": oauth_id}, uid="admin")
+
+    assert refreshed.status == 200, refreshed.body
+    assert oauth_server.refresh_grants() == 2
+    assert tokens.access_token_for(team, oauth_id) == oauth_server.issued_access_tokens[-1]
 
 
 # ------------------------------------------------------------------ the schedule

@@ -1,5 +1,6 @@
-"""OAuth callables and the callback: bad input gets invalid-argument naming the field, callers without the
-role get permission-denied, and nothing is written in any of these cases."""
+"""OAuth callables, the launch and the callback: bad input gets invalid-argument naming the field (an
+error page at the launch and the callback), callers without the role get permission-denied, and nothing
+is written in any of these cases."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from google.cloud import firestore
 
 from functions import (
+    oauth_authorize,
     oauth_callback,
     oauth_providers_list,
     oauth_providers_set,
@@ -475,6 +477,93 @@ def test_a_team_that_does_not_exist_is_refused_like_one_the_caller_is_not_in(
     assert all_documents(db) == before
 
 
+# ------------------------------------------------------------------ the launch
+
+
+def launch_request(query: str, method: str = "GET") -> tuple[int, str | None, str, str | None]:
+    """Run oauth_authorize as the console opens it; (status, Location, body, Set-Cookie)."""
+    from flask import Flask, request
+
+    app = Flask("launch-bad-input-tests")
+    headers = {"Referer": f"{RETURN_ORIGIN}/"}
+    with app.test_request_context(f"/?{query}", method=method, headers=headers):
+        response = oauth_authorize(request)
+    return (
+        response.status_code,
+        response.headers.get("Location"),
+        response.get_data(as_text=True),
+        response.headers.get("Set-Cookie"),
+    )
+
+
+def launch_query(team: str) -> str:
+    started = call(oauth_start, good_input(oauth_start, team), uid="admin")
+    assert started.status == 200, started.body
+    return urlsplit(started.result["authorizationUrl"]).query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "launch=",
+        "launch=short",
+        urlencode({"launch": "x" * 129}),
+        urlencode({"launch": "x" * 10_000}),
+        urlencode({"launch": "has spaces and ! marks in it"}),
+        urlencode({"launch": "é" * 43}),
+        "state=a-state-is-not-a-launch-token",
+    ],
+    ids=[
+        "nothing",
+        "empty",
+        "too short",
+        "129 characters",
+        "10,000 characters",
+        "punctuation",
+        "accents",
+        "a state",
+    ],
+)
+def test_the_launch_refuses_a_missing_or_malformed_token_and_writes_nothing(
+    db: firestore.Client, team: str, existing: str, query: str
+) -> None:
+    before = all_documents(db)
+
+    status, location, page, cookie = launch_request(query)
+
+    assert (status, location, cookie) == (400, None, None)
+    assert "no valid launch token" in page
+    assert all_documents(db) == before
+
+
+def test_the_launch_refuses_an_unknown_token_of_the_right_form_and_writes_nothing(
+    db: firestore.Client, team: str, existing: str
+) -> None:
+    launch_query(team)  # a pending flow exists; this is not its token
+    before = all_documents(db)
+
+    status, location, page, cookie = launch_request(urlencode({"launch": "L" * 43}))
+
+    assert (status, location, cookie) == (404, None, None)
+    assert "unknown" in page
+    assert all_documents(db) == before
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_the_launch_answers_only_get_and_leaves_the_flow_alone(
+    db: firestore.Client, team: str, existing: str, method: str
+) -> None:
+    query = launch_query(team)
+    before = all_documents(db)
+
+    status, location, _, cookie = launch_request(query, method=method)
+
+    assert (status, location, cookie) == (405, None, None)
+    assert all_documents(db) == before
+    assert launch_request(query)[0] == 302  # the flow can still be launched, once
+
+
 # ------------------------------------------------------------------ the callback
 
 
@@ -528,8 +617,9 @@ def test_the_callback_refuses_an_unknown_state_of_the_longest_length(
 def test_the_callback_answers_only_get_and_leaves_a_pending_state_alone(
     db: firestore.Client, team: str, existing: str, method: str
 ) -> None:
-    started = call(oauth_start, good_input(oauth_start, team), uid="admin")
-    state = parse_qs(urlsplit(started.result["authorizationUrl"]).query)["state"][0]
+    launched = launch_request(launch_query(team))
+    assert launched[1] is not None
+    state = parse_qs(urlsplit(launched[1]).query)["state"][0]
     before = all_documents(db)
     assert [path for path in before if path.startswith("oauthStates/")]
 

@@ -2,17 +2,17 @@
 than sealed), not in logs.
 
 A custom provider is set up with a known client secret and served by the loopback OAuth server; a user
-goes through the whole code flow with PKCE; the connection is read, refreshed, refreshed with rotation,
+goes through the whole code flow with PKCE in a browser (the launch's cookie, the callback); the connection is read, refreshed, refreshed with rotation,
 refused with invalid_grant, replaced with tokens obtained elsewhere and revoked. Then every answer, the
 callback's Location, every log line and every document is searched for the client secret, every token
-the server issued or the test stored, the authorization code, the state and the PKCE verifier.
+the server issued or the test stored, the authorization code, the state, the launch token, the
+browser's binding (the cookie's value) and the PKCE verifier.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,8 +33,9 @@ from functions import (
 from shared import errors, sealed
 from shared.store import paths
 from tests.integration.conftest import all_documents
-from tests.integration.test_oauth import CALLBACK_URL, RETURN_URL, call_callback, expire_soon
+from tests.integration.test_oauth import CONSOLE, RETURN_URL, expire_soon
 from tests.support.callables import Answer, call
+from tests.support.oauth_browser import consent, open_callback, open_launch
 from tests.support.oauth_server import CLIENT_SECRET, OAuthServer, acme_provider
 
 # Tokens the test hands to the product itself (a token obtained elsewhere, and one refreshed elsewhere).
@@ -44,19 +45,6 @@ OTHER_ACCESS_TOKEN = "otherUserAccessTokenHj7Ks3"
 OTHER_REFRESH_TOKEN = "otherUserRefreshTokenBd5Ty1"
 ELSEWHERE_ACCESS_TOKEN = "refreshedElsewhereAccessGx9Pm"
 ELSEWHERE_REFRESH_TOKEN = "refreshedElsewhereRefreshYu4Qa"
-
-
-@pytest.fixture
-def oauth_server(private_networks: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[OAuthServer]:
-    from shared.settings import reset_settings
-
-    monkeypatch.setenv("OAUTH_CALLBACK_URL", CALLBACK_URL)
-    reset_settings()
-    server = OAuthServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Recorder:
@@ -92,7 +80,11 @@ def leaked(text: str, secrets: dict[str, str]) -> list[str]:
 
 
 def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
-    db: firestore.Client, team: str, oauth_server: OAuthServer, log_lines: io.StringIO
+    db: firestore.Client,
+    team: str,
+    oauth_server: OAuthServer,
+    browser: requests.Session,
+    log_lines: io.StringIO,
 ) -> None:
     recorder = Recorder()
     refresh_tokens = SeenRefreshTokens(oauth_server)
@@ -106,24 +98,31 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
     assert provider.status == 200, provider.body
     recorder.call("oauth_providers_list", oauth_providers_list, {"teamId": team}, uid="member")
 
-    # the whole code flow: start, consent at the provider, the callback and the code exchange,
+    # the whole code flow: start, the launch (the browser's binding), consent at the provider, the
+    # callback and the code exchange,
     started = call(
         oauth_start,
         {"teamId": team, "provider": "custom", "customProviderId": "acme", "returnUrl": RETURN_URL},
         uid="admin",
     )
-    # The state must travel in the authorization URL: this answer is scanned for everything else.
+    # The launch token must travel in the URL oauth_start answers: this answer is scanned for the rest.
     start_answer = started.body
-    consent = requests.get(started.result["authorizationUrl"], allow_redirects=False, timeout=10)
-    assert consent.status_code == 302
-    redirect = parse_qs(urlsplit(consent.headers["Location"]).query)
+    launch = parse_qs(urlsplit(started.result["authorizationUrl"]).query)["launch"][0]
+    launched = open_launch(browser, started.result["authorizationUrl"], CONSOLE)
+    assert launched.status_code == 302, launched.text
+    # The state must travel in the provider's URL, where the launch sends the browser.
+    provider_url = launched.headers["Location"]
+    recorder.record("oauth_authorize page", launched.text)
+    browser_binding = browser.cookies["__session"]
+    callback_url = consent(browser, provider_url)
+    redirect = parse_qs(urlsplit(callback_url).query)
     code, state = redirect["code"][0], redirect["state"][0]
-    status, location, page = call_callback(urlsplit(consent.headers["Location"]).query)
-    assert status == 302, page
-    assert location is not None
-    recorder.record("oauth_callback Location", location)
-    recorder.record("oauth_callback page", page)
-    oauth_id = parse_qs(urlsplit(location).query)["oauthId"][0]
+    landing = open_callback(browser, callback_url)
+    assert landing.status == 302, landing.page
+    assert landing.location is not None
+    recorder.record("oauth_callback Location", landing.location)
+    recorder.record("oauth_callback page", landing.page)
+    oauth_id = landing.back["oauthId"][0]
     exchange = oauth_server.token_requests[-1]
     assert exchange["grant_type"] == "authorization_code"
     assert exchange["code"] == code
@@ -205,6 +204,8 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
         "client secret": CLIENT_SECRET,
         "authorization code": code,
         "state": state,
+        "launch token": launch,
+        "browser binding (the cookie's value)": browser_binding,
         "code verifier": code_verifier,
         "stored access token": STORED_ACCESS_TOKEN,
         "stored refresh token": STORED_REFRESH_TOKEN,
@@ -222,9 +223,13 @@ def test_no_oauth_secret_leaves_through_answers_redirects_documents_or_logs(
 
     for label, body in recorder.answers:
         assert leaked(json.dumps(body), secrets) == [], label
-    assert state in json.dumps(start_answer)  # the one place the state must be: the authorization URL
-    start_secrets = {label: secret for label, secret in secrets.items() if label != "state"}
+    # The one place the launch token must be: the URL oauth_start answers; the state: the provider's URL.
+    assert launch in json.dumps(start_answer)
+    start_secrets = {label: secret for label, secret in secrets.items() if label != "launch token"}
     assert leaked(json.dumps(start_answer), start_secrets) == [], "oauth_start"
+    assert state in provider_url
+    provider_url_secrets = {label: secret for label, secret in secrets.items() if label != "state"}
+    assert leaked(provider_url, provider_url_secrets) == [], "the launch's Location"
     logs = log_lines.getvalue()
     # The flow was logged (exchange, refreshes, refusal, revocation), so the scan below means something.
     messages = [json.loads(line)["message"] for line in logs.splitlines()]

@@ -1,8 +1,10 @@
 """A separate process refreshing one connection from several threads at a given moment (race tests).
 
-    python tests/support/refresh_worker.py TEAM CONNECTION START_AT_UNIX THREADS
+    python tests/support/refresh_worker.py TEAM CONNECTION START_AT_UNIX THREADS [force]
 
-Prints each access token it got, one per line. Uses the environment's Firestore emulator and project.
+Each thread asks for a valid token (`access_token_for`), or with `force`, for a refresh at the provider
+now (`refresh(force=True)`, what `oauth_tokens_refresh` without `newToken` does). Prints each access
+token it got, one per line. Uses the environment's Firestore emulator and project.
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ def main() -> int:
         float(sys.argv[3]),
         int(sys.argv[4]),
     )
+    forced = sys.argv[5:] == ["force"]
     results: list[str] = []
     failures: list[BaseException] = []
 
     def worker() -> None:
         time.sleep(max(0.0, start_at - time.time()))
         try:
-            results.append(tokens.access_token_for(team_id, oauth_id))
+            if forced:
+                results.append(tokens.refresh(team_id, oauth_id, force=True).access_token)
+            else:
+                results.append(tokens.access_token_for(team_id, oauth_id))
         except BaseException as error:  # noqa: BLE001 - reported to the test through the exit code
             failures.append(error)
 

@@ -1,5 +1,6 @@
-"""OAuth's pure parts: PKCE, return-URL building, reason cleaning, due dates, connection ids, the
-built-in provider registry and its overrides, the schedule slot and task ids. No servers, no Firestore.
+"""OAuth's pure parts: PKCE, the launch's state and origin checks, the browser's bindings, return-URL
+building, reason cleaning, due dates, forced-refresh coalescing, connection ids, the built-in provider
+registry and its overrides, the schedule slot and task ids. No servers, no Firestore.
 """
 
 from __future__ import annotations
@@ -35,6 +36,58 @@ def test_the_code_challenge_is_unpadded_base64url() -> None:
     for verifier in ("a" * 43, "b" * 128, "x-y_z.~" * 10):
         challenge = flow._code_challenge(verifier)
         assert re.fullmatch(r"[A-Za-z0-9_-]{43}", challenge), challenge
+
+
+# --- the launch -----------------------------------------------------------------------------------
+
+
+def test_the_state_is_derived_from_the_launch_and_does_not_show_it() -> None:
+    launch = "L" * 43
+    state = flow._state_for(launch)
+    assert state == flow._state_for(launch)
+    assert state != flow._state_for("M" * 43)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", state)
+    assert launch not in state
+
+
+@pytest.mark.parametrize(
+    ("origin", "referer", "expected"),
+    [
+        (None, "https://app.example.com/settings?tab=oauth", "https://app.example.com"),
+        (None, "https://App.Example.COM:443/", "https://app.example.com"),
+        (None, "http://localhost:3000/", "http://localhost:3000"),
+        (None, "http://localhost:80/x", "http://localhost"),
+        (None, "http://[::1]:3000/", "http://[::1]:3000"),
+        ("https://app.example.com", "https://evil.example/", "https://app.example.com"),
+        ("https://evil.example", "https://app.example.com/", "https://evil.example"),
+        ("null", "https://app.example.com/", "https://app.example.com"),
+        (None, None, None),
+        (None, "null", None),
+        (None, "app.example.com", None),
+        (None, "ftp://app.example.com/", None),
+        (None, "https://app.example.com:99999/", None),
+        ("garbage", "https://app.example.com/", None),
+    ],
+)
+def test_the_page_origin_is_origin_else_the_referers_origin(
+    origin: str | None, referer: str | None, expected: str | None
+) -> None:
+    assert flow.page_origin(origin, referer) == expected
+
+
+@pytest.mark.parametrize(
+    ("cookie", "bindings"),
+    [
+        (None, []),
+        ("", []),
+        ("A" * 43, ["A" * 43]),
+        (f"{'A' * 43}.{'B' * 43}", ["A" * 43, "B" * 43]),
+        # Another application's value on the same origin, or a tampered one: not ours, dropped.
+        (f"session-data=1.{'B' * 43}.short.{'c' * 200}", ["B" * 43]),
+    ],
+)
+def test_the_cookie_holds_bindings_joined_by_dots(cookie: str | None, bindings: list[str]) -> None:
+    assert flow.browser_bindings(cookie) == bindings
 
 
 # --- the return URL -------------------------------------------------------------------------------
@@ -135,6 +188,31 @@ def test_is_due_at_the_boundaries(
     case: str, expires_in: timedelta | None, refreshed_ago: timedelta, due: bool
 ) -> None:
     assert tokens.is_due(connection(expires_in, refreshed_ago), NOW) is due, case
+
+
+# --- forced refreshes -----------------------------------------------------------------------------
+
+WINDOW = tokens.FORCED_REFRESH_WINDOW
+
+
+@pytest.mark.parametrize(
+    ("case", "refreshed_ago", "granted_ago", "answered"),
+    [
+        ("refreshed after the call began (it overlapped)", -SECOND, -SECOND, True),
+        ("a token stored from elsewhere after the call began", -SECOND, None, True),
+        ("granted 1 s before the call began", SECOND, SECOND, True),
+        ("granted exactly one window before", WINDOW, WINDOW, True),
+        ("granted one window and a second before", WINDOW + SECOND, WINDOW + SECOND, False),
+        ("stored from elsewhere or by the code exchange 1 s before", SECOND, None, False),
+    ],
+)
+def test_what_answers_a_forced_refresh(
+    case: str, refreshed_ago: timedelta, granted_ago: timedelta | None, answered: bool
+) -> None:
+    current = connection(timedelta(hours=1), refreshed_ago).model_copy(
+        update={"last_refresh_grant_at": NOW - granted_ago if granted_ago is not None else None}
+    )
+    assert tokens._refreshed_for(current, NOW) is answered, case
 
 
 # --- connection ids -------------------------------------------------------------------------------

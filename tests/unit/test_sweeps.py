@@ -265,5 +265,6 @@ def test_every_due_query_of_every_job_has_its_collection_group_index(monkeypatch
         ("oauthTokens", "status", "expiresAt"),
         ("oauthTokens", "status", "lastRefreshedAt"),
         ("events", "fanoutPending", "createdAt"),
+        ("syncConfigs", "enabled", "nextRunAt"),
     }
     assert asked <= declared
