@@ -80,7 +80,8 @@ class FirestoreEmulator:
             try:
                 if requests.get(f"http://{self.host}/", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # A JVM starting on a loaded machine may accept the connection and answer late.
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"the Firestore emulator did not start in time; see {self._log_path}")
