@@ -25,6 +25,7 @@ from tests.integration.conftest import all_documents
 from tests.support.callables import call
 from tests.support.http_servers import LoopbackServer, Received, Reply
 from tests.support.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer
+from tests.support.task_queue import RecordingQueue
 
 SLACK_OK = json.dumps({"ok": True, "team": "T1", "user": "bot"}).encode()
 SLACK_REFUSED = json.dumps({"ok": False, "error": "invalid_auth"}).encode()
@@ -159,21 +160,18 @@ def test_a_slack_delivery_posts_the_message_with_the_connections_token(
     token = "xoxb-admins-slack-token-9876543210"
     oauth_id = store_connection(team, "slack", "admin", token)
     create(team, "slack", {"oauthId": oauth_id, "channel": "#support", "events": ["ticket.*"]})
-    queued: list[dict[str, str]] = []
+    queue = RecordingQueue()
 
-    def enqueue(function: str, data: dict[str, str], task_id: str, delay: int | None = None) -> bool:
-        queued.append(data)
-        return True
+    def deliver_event(event_id: str, subject: str) -> str:
+        events.emit(team, "ticket.created", {"id": event_id, "subject": subject}, event_id=event_id)
+        assert fanout.fan_out(team, event_id, enqueue=queue) == 1
+        return delivery.deliver(team, queue.tasks[-1].data["deliveryId"], enqueue=queue)
 
-    events.emit(team, "ticket.created", {"id": "tkt_1", "subject": "Printer on fire"}, event_id="evt_1")
-    assert fanout.fan_out(team, "evt_1", enqueue=enqueue) == 1
-    delivered = delivery.deliver(team, queued[0]["deliveryId"], enqueue=enqueue)
+    delivered = deliver_event("evt_1", "Printer on fire")
     third_party.answers["/api/chat.postMessage"] = Reply(
         200, json.dumps({"ok": False, "error": "channel_not_found"}).encode()
     )
-    events.emit(team, "ticket.created", {"id": "tkt_2", "subject": "Toner low"}, event_id="evt_2")
-    assert fanout.fan_out(team, "evt_2", enqueue=enqueue) == 1
-    refused = delivery.deliver(team, queued[-1]["deliveryId"], enqueue=enqueue)
+    refused = deliver_event("evt_2", "Toner low")
 
     assert requests_made(third_party) == [("POST", "/api/chat.postMessage", f"Bearer {token}")] * 2
     first = third_party.received[0].json()

@@ -57,6 +57,15 @@ class FirestoreEmulator:
         self._process: subprocess.Popen[bytes] | None = None
         self._log_path = Path(tempfile.gettempdir()) / f"firestore-emulator-{self.port}.log"
 
+    @classmethod
+    def already_running(cls, host: str, rules_file: Path) -> FirestoreEmulator:
+        """An emulator started elsewhere (`make mutate` shares one across its many test runs); `stop()`
+        leaves it running."""
+        emulator = cls(rules_file)
+        emulator.host = host
+        emulator.port = int(host.rsplit(":", 1)[1])
+        return emulator
+
     def start(self) -> None:
         command = [
             java_binary(),
