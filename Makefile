@@ -67,7 +67,7 @@ bench: setup
 
 ## Mutation testing, outside CI (long: see the README): mutmut over the modules in pyproject.toml's
 ## [tool.mutmut]; prints the mutants no test notices. A subset: make mutate MUTANTS='shared.outbound.*'
-mutate: setup
+mutate: $(VENV)/.installed
 	$(PY) tools/mutate.py $(MUTANTS)
 
 clean:
