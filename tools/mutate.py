@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 from tests.support.firestore_emulator import FirestoreEmulator  # noqa: E402
 
 MUTMUT = ROOT / "venv" / "bin" / "mutmut"
-# Outcomes that mean a test noticed the mutant; everything else is listed.
-NOTICED = {"killed", "caught by type check"}
+# Outcomes that mean a test noticed the mutant, or that it was not run (outside the names asked for);
+# everything else (survived, no tests, timeout, suspicious) is listed.
+NOT_LISTED = {"killed", "caught by type check", "not checked"}
 
 
 def results() -> list[tuple[str, str]]:
@@ -55,16 +56,16 @@ def main(patterns: list[str]) -> int:
     finally:
         emulator.stop()
     minutes = (time.monotonic() - started) / 60
-    not_killed = results()
-    survivors = [name for name, outcome in not_killed if outcome not in NOTICED]
+    survivors = [(name, outcome) for name, outcome in results() if outcome not in NOT_LISTED]
     print(f"\nmutmut finished in {minutes:.1f} min (exit {run.returncode}).")
-    for outcome, count in sorted(Counter(outcome for _, outcome in not_killed).items()):
-        print(f"  {outcome}: {count}")
     print("Mutants no test noticed (`venv/bin/mutmut show NAME` shows the change):")
-    for name, outcome in not_killed:
-        if outcome not in NOTICED:
-            print(f"  {name}  [{outcome}]")
-    print(f"{len(survivors)} not noticed.")
+    for name, outcome in survivors:
+        print(f"  {name}  [{outcome}]")
+    counts = Counter(outcome for _, outcome in survivors)
+    print(
+        f"{len(survivors)} not noticed: "
+        + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    )
     return run.returncode
 
 

@@ -461,7 +461,7 @@ def held_by_another_transaction(db: firestore.Client, path: str) -> Iterator[Non
     ids=["one event", "a batch"],
 )
 def test_a_database_failure_while_storing_answers_503_so_the_sender_retries(
-    team: str, db: firestore.Client, source: str, event_ids: list[str]
+    team: str, db: firestore.Client, source: str, event_ids: list[str], log_lines: io.StringIO
 ) -> None:
     sender = make_sender(team, source)
     body = hubspot_batch(301, 302) if source == "hubspot" else sender.body(event_ids[0])
@@ -475,8 +475,38 @@ def test_a_database_failure_while_storing_answers_503_so_the_sender_retries(
     # Not 2xx (the event would be lost) and not 4xx (HubSpot, among others, never retries those).
     assert failed.status == 503, failed.body
     assert failed.body["error"]["status"] == "UNAVAILABLE"
+    [not_stored] = logged(log_lines, "webhook not stored")
+    assert (not_stored["severity"], not_stored["code"]) == ("WARNING", "aborted")
+    assert not_stored["reason"] == "the write conflicted with another one; try again"
     assert retried.status == 200, retried.body
     assert sorted(stored_events(db, team)) == sorted(sender.document_id(event_id) for event_id in event_ids)
+
+
+def logged(log_lines: io.StringIO, message: str) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    return [line for line in lines if line["message"] == message]
+
+
+def test_each_answer_is_logged_with_the_request_and_the_endpoint(
+    team: str, db: firestore.Client, log_lines: io.StringIO
+) -> None:
+    generic = make_sender(team, "generic")
+    body = generic.body("6001")
+    trace = {"X-Cloud-Trace-Context": "0af7651916cd43dd8448eb211c80319c/1234;o=1"}
+
+    generic.send(body, "6001", headers={**generic.headers(body, "6001"), **trace})
+    generic.send(body, "6002", headers=trace)
+
+    [answered] = logged(log_lines, "webhook answered")
+    [refused] = logged(log_lines, "webhook refused")
+    for line in (answered, refused):
+        assert line["function"] == "webhook_generic"
+        assert line["source"] == "generic"
+        assert line["requestId"] == "0af7651916cd43dd8448eb211c80319c"  # the trace id, without the span
+        assert (line["teamId"], line["integrationId"]) == (team, generic.integration_id)
+        assert isinstance(line["durationMs"], float)
+    assert answered["status"] == 200
+    assert (refused["status"], refused["reason"]) == (401, "missing webhook-id or webhook-signature")
 
 
 # ------------------------------------------------------------------ every source: duplicates
