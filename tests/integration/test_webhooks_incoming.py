@@ -496,9 +496,11 @@ def test_each_answer_is_logged_with_the_request_and_the_endpoint(
 
     generic.send(body, "6001", headers={**generic.headers(body, "6001"), **trace})
     generic.send(body, "6002", headers=trace)
+    generic.send(body, "6003", headers={})
 
     [answered] = logged(log_lines, "webhook answered")
-    [refused] = logged(log_lines, "webhook refused")
+    [refused, untraced] = logged(log_lines, "webhook refused")
+    assert "requestId" not in untraced  # no trace header: no request id, rather than an invented one
     for line in (answered, refused):
         assert line["function"] == "webhook_generic"
         assert line["source"] == "generic"
