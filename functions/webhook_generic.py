@@ -6,7 +6,8 @@ Input: a JSON object (its "type" is the event type); webhook-id, webhook-timesta
     previous one during a rotation)
 Output: 200 {"ok": true} (a duplicate adds "duplicate": true)
 Errors: 405 not POST, 413 over 1 MiB, 415 not JSON, 404 no enabled webhook integration at this URL,
-    401 bad signature or timestamp more than 5 minutes off, 400 malformed body
+    401 bad signature or timestamp more than 5 minutes off, 400 malformed body,
+    503 the event could not be stored (the sender retries)
 Idempotency: the document id generic_{webhook-id}, claimed with create()
 Writes: teams/{teamId}/webhookEvents/{source}_{providerEventId} (expireAt: 7 days); nothing on a refusal
 """

@@ -7,7 +7,8 @@ Input: a JSON array of HubSpot events; X-HubSpot-Signature-v3 (base64 HMAC-SHA25
     (default: the cloudfunctions.net URL); a custom domain or proxy must be named there
 Output: 200 {"ok": true, "stored": n, "duplicates": m} once every event is stored or a duplicate
 Errors: 405 not POST, 413 over 1 MiB, 415 not JSON, 404 no enabled rest integration with a webhook
-    secret at this URL, 401 bad signature or timestamp more than 5 minutes off, 400 malformed body
+    secret at this URL, 401 bad signature or timestamp more than 5 minutes off, 400 malformed body,
+    503 the event could not be stored (the sender retries)
 Idempotency: one document per event, id hubspot_{eventId}, claimed with create()
 Writes: teams/{teamId}/webhookEvents/{source}_{providerEventId} (expireAt: 7 days); nothing on a refusal
 """

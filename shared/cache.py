@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 KeyT = TypeVar("KeyT")
@@ -16,8 +17,12 @@ ValueT = TypeVar("ValueT")
 
 
 class TtlCache(Generic[KeyT, ValueT]):
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, ttl_seconds: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl_seconds = ttl_seconds
+        # Seconds on a monotonic scale; tests pass a clock they move.
+        self.clock = clock
         self._entries: OrderedDict[KeyT, tuple[float, ValueT]] = OrderedDict()
         self._max_entries = max_entries
         self._lock = threading.Lock()
@@ -25,7 +30,7 @@ class TtlCache(Generic[KeyT, ValueT]):
     def get(self, key: KeyT) -> tuple[bool, ValueT | None]:
         """(hit, value): a hit may hold None when "nothing there" was cached."""
         entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self.clock():
             return False, None
         return True, entry[1]
 
@@ -33,7 +38,7 @@ class TtlCache(Generic[KeyT, ValueT]):
         if self.ttl_seconds <= 0:
             return
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl_seconds, value)
+            self._entries[key] = (self.clock() + self.ttl_seconds, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)

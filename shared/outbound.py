@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -270,9 +270,16 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _as_in_urls(secrets: Iterable[str]) -> list[str]:
+    """Each secret as given and percent-encoded, as it appears when a caller escaped it into a URL
+    (HubSpot's revocation puts the refresh token in the path)."""
+    forms = [form for secret in secrets for form in (secret, quote(secret, safe=""), quote(secret))]
+    return list(dict.fromkeys(form for form in forms if form))
+
+
 def sanitize_endpoint(url: str, secrets: Iterable[str] = ()) -> str:
     """The URL for the audit log: no user-info, credential query values and secret paths replaced."""
-    secrets = list(secrets)
+    secrets = _as_in_urls(secrets)
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:

@@ -27,7 +27,12 @@ class _Pending:
 
 
 class UsageBuffer:
-    def __init__(self, flush_seconds: float, writer: Writer = store.add_usage) -> None:
+    def __init__(
+        self,
+        flush_seconds: float,
+        writer: Writer = store.add_usage,
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
         self._flush_seconds = flush_seconds
         self._writer = writer
         self._pending: dict[tuple[str, str], _Pending] = {}
@@ -35,6 +40,8 @@ class UsageBuffer:
         self._flush_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        # Waits up to the given seconds between flushes; True once stopped (tests pass one they release).
+        self._wait = wait or self._stopped.wait
 
     def record(self, team_id: str, key_id: str, when: datetime) -> None:
         with self._lock:
@@ -54,7 +61,7 @@ class UsageBuffer:
         atexit.register(self.flush)
 
     def _run(self) -> None:
-        while not self._stopped.wait(self._flush_seconds):
+        while not self._wait(self._flush_seconds):
             self.flush()
 
     def flush(self) -> int:

@@ -9,6 +9,7 @@ the field (Unkey): exists, enabled, expiry, rate limit, permissions.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -40,8 +41,9 @@ class KeyValidator:
         usage: UsageBuffer,
         limiter: RateLimiter | None = None,
         lookup: Lookup = store.get_index,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._cache: TtlCache[str, ApiKeyIndexDoc | None] = TtlCache(cache_seconds, CACHE_ENTRIES)
+        self._cache: TtlCache[str, ApiKeyIndexDoc | None] = TtlCache(cache_seconds, CACHE_ENTRIES, clock)
         self._usage = usage
         self._limiter = limiter or RateLimiter()
         self._lookup = lookup

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 from shared import errors, events, ids, log, outbound, sealed
 from shared.auth import Caller, require_admin, require_member
+from shared.connectors import slack
 from shared.crypto import mask
 from shared.models.oauth import (
     ConnectionStatus,
@@ -580,6 +581,8 @@ def _revoke_at_provider(connection: OAuthConnectionDoc, tokens: Tokens, user_id:
         response = outbound.client().send(request, audit)
     except outbound.OutboundError:
         return False
+    if spec.revocation_style == "slack":
+        return slack.answered_ok(response)  # Slack refuses with HTTP 200 and {"ok": false}
     return response.ok
 
 

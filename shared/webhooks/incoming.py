@@ -10,7 +10,8 @@ In this order, each refusal a 4xx with `{"error": {"status", "message"}}` and no
 4. Parsing (400). Slack's `url_verification` is answered with its challenge and stores nothing.
 5. Each event is stored once with `create()` under `{source}_{provider event id}`; a duplicate is
    answered `{"ok": true, "duplicate": true}` and changes nothing. Success is answered at once; the
-   work happens in `on_webhook_event_created` (Slack wants an answer within 3 s).
+   work happens in `on_webhook_event_created` (Slack wants an answer within 3 s). When the database
+   fails, the answer is 503 whatever it said, so the sender retries (a 4xx is final for some).
 
 HubSpot signs the full URL it called, which the function may not receive as such: the emulator hands
 over `http://127.0.0.1:5001/{teamId}/{integrationId}` (the `/{project}/{region}/webhook_hubspot` prefix
@@ -193,9 +194,11 @@ def receive(request: Request, source: Source) -> Response:
             )
             return error_response(refusal.error, refusal.status, refusal.headers)
         except errors.AppError as error:
-            # The database was unavailable or busy: an error status makes the sender retry.
+            # Every refusal is a `Refused`; anything else is the database failing (unavailable, busy, a
+            # write aborted on a lock). Whatever its code, the event is not stored, so the answer is a
+            # 5xx: senders retry those, while a 4xx (409 for an aborted write) is final for HubSpot.
             log.warning("webhook not stored", code=error.code.value, reason=error.message)
-            return error_response(error)
+            return error_response(errors.Unavailable("the event could not be stored; try again"))
         except Exception as error:  # noqa: BLE001 - the one place unknown errors become `internal`
             log.exception("webhook failed", error)
             return error_response(errors.Internal("internal error"))

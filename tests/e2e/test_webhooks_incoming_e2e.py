@@ -107,10 +107,8 @@ def test_a_slack_slash_command_creates_a_ticket_through_the_trigger(team: Team, 
     ).hexdigest()
 
     url = f"{FUNCTIONS_URL}/webhook_slack/{team.team_id}/{created['id']}"
-    # The first request starts the function's worker; Slack's 3 s is about a warm instance.
-    assert requests.get(url, timeout=60).status_code == 405
-
-    started = time.monotonic()
+    # Slack wants an answer within 3 s: the function answers before any work (the integration tier checks
+    # that no ticket exists when it answers); its cost per request is measured by bench/webhooks.py.
     answer = requests.post(
         url,
         data=body,
@@ -121,11 +119,9 @@ def test_a_slack_slash_command_creates_a_ticket_through_the_trigger(team: Team, 
         },
         timeout=60,
     )
-    answered_in = time.monotonic() - started
 
     assert answer.status_code == 200, answer.text
     assert answer.json()["ok"] is True
-    assert answered_in < 3, "Slack wants an answer within 3 s"
     [event_snapshot] = list(db.collection(f"teams/{team.team_id}/webhookEvents").stream())
     ticket = wait_for(
         db.document(f"teams/{team.team_id}/tickets/webhook_{event_snapshot.id}"),

@@ -36,8 +36,13 @@ os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
 
 @pytest.fixture(scope="session")
 def firestore_emulator() -> Iterator[FirestoreEmulator]:
-    emulator = FirestoreEmulator(ROOT / "firestore.rules")
-    emulator.start()
+    running = os.environ.get("TEST_FIRESTORE_EMULATOR_HOST")
+    if running:
+        # One emulator for many pytest runs (`make mutate`): tests are isolated by project anyway.
+        emulator = FirestoreEmulator.already_running(running, ROOT / "firestore.rules")
+    else:
+        emulator = FirestoreEmulator(ROOT / "firestore.rules")
+        emulator.start()
     previous = os.environ.get("FIRESTORE_EMULATOR_HOST")
     os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host
     try:

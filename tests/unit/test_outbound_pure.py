@@ -181,6 +181,16 @@ def test_a_secret_inside_the_path_hides_the_path() -> None:
     assert endpoint == "https://hooks.example.com/***"
 
 
+def test_a_secret_escaped_into_the_path_hides_the_path() -> None:
+    # HubSpot's revocation: DELETE .../refresh_tokens/{refresh token, percent-encoded}.
+    secret = "refresh/token+with=reserved"
+    url = f"https://api.hubapi.com/oauth/v1/refresh_tokens/{quote(secret, safe='')}"
+
+    endpoint = sanitize_endpoint(url, [secret])
+
+    assert endpoint == "https://api.hubapi.com/***"
+
+
 def test_a_secret_with_url_reserved_characters_is_removed_from_any_query_parameter() -> None:
     # Base64 tokens carry "/", "+" and "="; the endpoint must not keep them, encoded or not.
     secret = "Zm9vL2Jhcg/YmF6+cXV4=="

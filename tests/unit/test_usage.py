@@ -5,8 +5,8 @@ from __future__ import annotations
 import atexit
 import io
 import json
+import queue
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -195,35 +195,48 @@ def test_concurrent_records_are_all_counted(buffers: list[UsageBuffer]) -> None:
     assert flushed == writer.total() == 4000
 
 
-def test_the_background_thread_flushes_within_flush_seconds(buffers: list[UsageBuffer]) -> None:
+def test_the_background_thread_flushes_after_each_flush_seconds(buffers: list[UsageBuffer]) -> None:
     writer = RecordingWriter()
-    buffer = new_buffer(buffers, writer, flush_seconds=0.05)
+    asked: list[float] = []
+    waiting = threading.Event()
+    releases: queue.Queue[bool] = queue.Queue()
 
-    recorded_at = time.monotonic()
+    def wait(seconds: float) -> bool:
+        """The flusher's pause, ended by the test: False to flush, True to stop."""
+        asked.append(seconds)
+        waiting.set()
+        return releases.get(timeout=30)
+
+    buffer = UsageBuffer(2.5, writer=writer, wait=wait)
+    buffers.append(buffer)
     buffer.record("team-a", "key-1", T0)
+    assert waiting.wait(30), "the flusher never started"
+    written_while_waiting = list(writer.writes)
 
-    assert writer.written.wait(timeout=2.0), "the flusher never wrote"
-    # Generous against a loaded machine, but far below the 3600 s a missing flusher would take.
-    assert time.monotonic() - recorded_at < 1.0
+    releases.put(False)
+    assert writer.written.wait(30), "the flusher never wrote"
+    releases.put(True)
+
+    assert asked[0] == 2.5
+    assert written_while_waiting == []
     assert [(w.key_id, w.count) for w in writer.writes] == [("key-1", 1)]
 
 
 def test_stop_ends_the_background_thread(buffers: list[UsageBuffer]) -> None:
     writer = RecordingWriter()
-    buffer = new_buffer(buffers, writer, flush_seconds=0.05)
+    buffer = new_buffer(buffers, writer)  # its flusher waits an hour: only stop() can end the wait
     before = set(threading.enumerate())
     buffer.record("team-a", "key-1", T0)
     (flusher,) = set(threading.enumerate()) - before
-    assert writer.written.wait(timeout=2.0)
 
     buffer.stop()
-    flusher.join(timeout=2.0)
-    writer.written.clear()
+    flusher.join(timeout=30)
     buffer.record("team-a", "key-1", T0)
 
     assert not flusher.is_alive()
-    assert not writer.written.wait(timeout=0.25), "a stopped buffer still flushed"
-    assert buffer.flush() == 1
+    # Nothing flushed in the background, before or after the stop: both counts are still buffered.
+    assert writer.writes == []
+    assert buffer.flush() == 2
 
 
 def test_no_thread_starts_before_the_first_record(buffers: list[UsageBuffer]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ from shared.api_keys.usage import UsageBuffer
 from shared.api_keys.validation import KeyValidator
 from shared.crypto import sha256_hex
 from shared.models.api_keys import ApiKeyIndexDoc, ApiKeyValidate, RateLimit, ValidationCode
+from tests.support.clock import ManualClock
 from tests.unit.fakes import FakeClock, FakeRateCounters, RecordingWriter
 
 KEY = "jk_live_3mJr7AoUXx2Wqd5pLzQ8vN4yBcTgEh6kFs9RtMwPaVb"
@@ -85,8 +85,16 @@ class Harness:
     usage: UsageBuffer
     limiter: FakeLimiter
 
-    def validator(self, cache_seconds: float = 60.0, limiter: Any = None) -> KeyValidator:
-        return KeyValidator(cache_seconds, self.usage, limiter or self.limiter, lookup=self.lookup)  # type: ignore[arg-type]
+    def validator(
+        self, cache_seconds: float = 60.0, limiter: Any = None, clock: ManualClock | None = None
+    ) -> KeyValidator:
+        return KeyValidator(
+            cache_seconds,
+            self.usage,
+            limiter or self.limiter,  # type: ignore[arg-type]
+            lookup=self.lookup,
+            clock=clock or ManualClock(),
+        )
 
     def recorded(self) -> int:
         self.usage.flush()
@@ -159,12 +167,17 @@ def test_a_cache_of_zero_seconds_looks_up_every_time(harness: Harness) -> None:
 
 def test_the_cached_copy_expires_after_cache_seconds(harness: Harness) -> None:
     harness.lookup.add(KEY)
-    validator = harness.validator(cache_seconds=0.05)
+    clock = ManualClock()
+    validator = harness.validator(cache_seconds=10, clock=clock)
     validator.validate(request())
 
-    time.sleep(0.08)
+    clock.advance(9.9)
+    validator.validate(request())
+    reads_within_the_bound = len(harness.lookup.calls)
+    clock.advance(0.2)
     validator.validate(request())
 
+    assert reads_within_the_bound == 1
     assert len(harness.lookup.calls) == 2
 
 
