@@ -64,6 +64,8 @@ bench: setup
 	$(PY) bench/outbound.py | grep -v '"severity"'
 	$(PY) bench/webhooks.py
 	$(PY) bench/sweeps.py
+	$(PY) bench/cold_start.py
+	$(PY) bench/sync.py
 
 ## Mutation testing, outside CI (long: see the README): mutmut over the modules in pyproject.toml's
 ## [tool.mutmut]; prints the mutants no test notices. A subset: make mutate MUTANTS='shared.outbound.*'
