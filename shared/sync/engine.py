@@ -46,7 +46,7 @@ from shared.settings import get_settings
 from shared.store import paths
 from shared.store import sync as store
 from shared.sync import transformers
-from shared.sync.outbox import email_key
+from shared.sync.outbox import email_key, read_path
 from shared.sync.remotes import RemoteRecord, normalized_email
 
 RUN_TASK = "taskRunSync"
@@ -96,15 +96,6 @@ def mappings_of(config: SyncConfigDoc) -> list[Mapping]:
         )
         found.append(Mapping(mapping.local_field, mapping.remote_field, pipeline, pulls, pushes))
     return found
-
-
-def read_path(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def local_contact_id(config_id: str, remote_id: str) -> str:

@@ -22,7 +22,8 @@ def email_key(email: str) -> str:
     return ids.digest("email", email)
 
 
-def _value(record: dict[str, Any], path: str) -> Any:
+def read_path(record: dict[str, Any], path: str) -> Any:
+    """A field path's value (`address.city`), None when a part is missing or not a map."""
     value: Any = record
     for part in path.split("."):
         if not isinstance(value, dict):
@@ -37,7 +38,7 @@ def is_echo(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
     if before is None or not links:
         return False
     return all(
-        _value(after, ids.unescape_segment(key)) == value
+        read_path(after, ids.unescape_segment(key)) == value
         for link in links
         for key, value in (link.get("base") or {}).items()
     )
