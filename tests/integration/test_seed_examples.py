@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from google.cloud import firestore
 
-from functions import api_keys_create, integrations_create, oauth_tokens_store
-from shared.callables import parse
-from shared.models.sync import SyncConfigCreate
+from functions import api_keys_create, integrations_create, oauth_tokens_store, sync_configs_create
+from shared.settings import reset_settings
 from tests.support.callables import call
+from tests.support.fake_hubspot import FakeHubSpot
+from tests.support.sync_harness import TOKEN, SyncHarness
 
 
 def test_creating_an_api_key(db: firestore.Client, team: str) -> None:
@@ -76,21 +78,41 @@ def test_setting_up_oauth(db: firestore.Client, team: str) -> None:
     assert example["accessToken"] not in str(answer.body)
 
 
-def test_setting_up_data_sync_parses_as_the_seed_wrote_it() -> None:
-    example = {
-        "teamId": "team-a",
-        "integrationId": "integration-123",
-        "enabled": True,
-        "syncDirection": "bidirectional",
-        "frequency": 300000,
-        "fieldMappings": [
-            {"localField": "name", "remoteField": "fullName", "bidirectional": True},
-            {"localField": "email", "remoteField": "emailAddress", "bidirectional": True},
-        ],
-        "conflictResolution": "local",
-    }
+def test_setting_up_data_sync(
+    db: firestore.Client, team: str, private_networks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seed's configuration, created and run against a HubSpot whose contacts have the seed's
+    `fullName` and `emailAddress` properties (custom properties, as a team's portal would have them)."""
+    reset_settings()
+    with FakeHubSpot(token=TOKEN) as hubspot:
+        hubspot.add_property("fullName", label="Full name")
+        hubspot.add_property("emailAddress", label="Email address")
+        hubspot.add(email="ada@example.com", fullName="Ada Lovelace", emailAddress="ada@example.com")
+        harness = SyncHarness(db, team, hubspot.url, "hubspot").connect(monkeypatch)
+        example = {
+            "teamId": team,
+            # Adapted: the seed's "integration-123" is a placeholder; a configuration needs a real CRM.
+            "integrationId": harness.integration_id,
+            "enabled": True,
+            "syncDirection": "bidirectional",
+            "frequency": 300000,
+            "fieldMappings": [
+                {"localField": "name", "remoteField": "fullName", "bidirectional": True},
+                {"localField": "email", "remoteField": "emailAddress", "bidirectional": True},
+            ],
+            "conflictResolution": "local",
+        }
 
-    config = parse(SyncConfigCreate, example)
+        answer = call(sync_configs_create, example, uid="admin")
+        assert answer.status == 200, answer.body
+        harness.config_id = answer.result["id"]
+        run = harness.run()
 
-    assert config.frequency == 300_000
-    assert [mapping.remote_field for mapping in config.field_mappings] == ["fullName", "emailAddress"]
+    assert answer.result["frequency"] == 300_000
+    assert [mapping["remoteField"] for mapping in answer.result["fieldMappings"]] == [
+        "fullName",
+        "emailAddress",
+    ]
+    assert run["status"] == "succeeded", run
+    [contact] = harness.contacts().values()
+    assert (contact["name"], contact["email"]) == ("Ada Lovelace", "ada@example.com")

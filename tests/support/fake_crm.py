@@ -210,8 +210,9 @@ class FakeCrm:
 
     # -- lifecycle
 
-    def start(self) -> Self:
-        self._server = LoopbackServer(self._respond, poll_interval_seconds=0.02).start()
+    def start(self, port: int = 0) -> Self:
+        """Serve on `port` (0: any free one, as tests do)."""
+        self._server = LoopbackServer(self._respond, poll_interval_seconds=0.02, port=port).start()
         return self
 
     def stop(self) -> None:

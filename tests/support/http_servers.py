@@ -38,7 +38,11 @@ class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1; `responder` decides each answer; requests are recorded."""
 
     def __init__(
-        self, responder: Responder | None = None, host: str = "127.0.0.1", poll_interval_seconds: float = 0.5
+        self,
+        responder: Responder | None = None,
+        host: str = "127.0.0.1",
+        poll_interval_seconds: float = 0.5,
+        port: int = 0,
     ) -> None:
         self.responder: Responder = responder or (lambda _request: Reply())
         self.received: list[Received] = []
@@ -76,7 +80,7 @@ class LoopbackServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.url = f"http://{host}:{self.port}"
