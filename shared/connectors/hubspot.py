@@ -9,7 +9,7 @@ and lists archived contacts; batch endpoints take at most 100 inputs; `batch/ups
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.connectors.crm import CrmError, CrmSession
@@ -54,8 +54,13 @@ def parse_time(value: Any) -> datetime:
     return datetime.fromtimestamp(0, UTC)
 
 
+_EPOCH = datetime.fromtimestamp(0, UTC)
+
+
 def milliseconds(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    """Epoch milliseconds, rounded down. In integers: `timestamp() * 1000` in floats loses a millisecond
+    now and then (`2039-02-20T21:45:21.312Z` comes out as ...311), and a cursor must read back exactly."""
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _contact(result: dict[str, Any]) -> Contact:

@@ -67,7 +67,7 @@ def soql_string(value: str) -> str:
 # every value goes through soql_string or soql_time, so no input changes the query's shape.
 def _fields(names: list[str]) -> str:
     for name in names:
-        if not FIELD_NAME.match(name):
+        if not FIELD_NAME.fullmatch(name):  # `match` with `$` would let a trailing newline through
             raise CrmError(f"{name!r} is not a Salesforce field name")
     return ", ".join(dict.fromkeys([*BOOKKEEPING, *names]))
 

@@ -33,15 +33,49 @@ def read_path(record: dict[str, Any], path: str) -> Any:
 
 
 def is_echo(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
-    """Whether every mapped value equals what each of the contact's links last synced."""
+    """Whether the write only repeats what each of the contact's links last synced: every synced value
+    is equal, and every field it changed is one each link has a synced value for. A field a link has no
+    value for (a mapping added later, a pull that failed) is a local change its configuration must see."""
     links = [link for link in (after.get("sync") or {}).values() if isinstance(link, dict)]
     if before is None or not links:
         return False
-    return all(
-        read_path(after, ids.unescape_segment(key)) == value
+    bases = [
+        {ids.unescape_segment(key): value for key, value in (link.get("base") or {}).items()}
         for link in links
-        for key, value in (link.get("base") or {}).items()
+    ]
+    if not all(read_path(after, path) == value for base in bases for path, value in base.items()):
+        return False
+    return all(
+        any(changed == path or changed.startswith(path + ".") for path in base)
+        for changed in _changed_paths(before, after)
+        for base in bases
     )
+
+
+# What every write of a linked contact may change besides its data: the links and the write's time.
+_BOOKKEEPING = frozenset({"sync", "updatedAt"})
+_ABSENT = object()
+
+
+def _as_map(value: Any) -> dict[str, Any] | None:
+    # An absent field reads as an empty map, so a map written where there was none (`address.city` set
+    # on a contact without `address`) changes its fields, each on its own.
+    return value if isinstance(value, dict) else ({} if value is _ABSENT else None)
+
+
+def _changed_paths(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
+    """The field paths whose values differ (inside maps, the deepest), bookkeeping left out."""
+    changed = []
+    for key in sorted(before.keys() | after.keys()):
+        if not prefix and key in _BOOKKEEPING:
+            continue
+        old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        old_map, new_map = _as_map(old), _as_map(new)
+        if old_map is not None and new_map is not None:
+            changed.extend(_changed_paths(old_map, new_map, f"{prefix}{key}."))
+        elif old is _ABSENT or new is _ABSENT or old != new:
+            changed.append(f"{prefix}{key}")
+    return changed
 
 
 def record_change(

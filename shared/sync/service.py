@@ -2,8 +2,8 @@
 
 Members read; admins and owners write. A configuration is checked whole when saved: its integration is a
 CRM the engine speaks, each transformer parses (and has an inverse where the mapping is two-way), no local
-field is mapped twice or is one the engine keeps for itself, and, when the CRM answers, every remote
-field exists there. Any refusal names the field and writes nothing.
+field is mapped twice or is one the engine keeps for itself, no remote field is pushed by two mappings,
+and, when the CRM answers, every remote field exists there. Any refusal names the field and writes nothing.
 """
 
 from __future__ import annotations
@@ -66,9 +66,13 @@ def _check_mappings(mappings: list[SyncFieldMapping], direction: SyncDirection) 
     """The mappings as stored (each transformer in its canonical text), or invalid-argument naming the
     first bad field. Local checks only: the CRM is asked afterwards, for remote fields alone."""
     seen: set[str] = set()
+    pushed: set[str] = set()
     checked = []
     for index, mapping in enumerate(mappings):
         where = f"fieldMappings[{index}]"
+        two_way = direction is SyncDirection.PUSH or (
+            direction is SyncDirection.BIDIRECTIONAL and mapping.bidirectional
+        )
         if mapping.local_field in engine.RESERVED_LOCAL_FIELDS or mapping.local_field.split(".")[0] == "sync":
             raise errors.InvalidArgument(
                 f"{where}.localField: the engine keeps this field for itself", field=f"{where}.localField"
@@ -76,11 +80,16 @@ def _check_mappings(mappings: list[SyncFieldMapping], direction: SyncDirection) 
         if mapping.local_field in seen:
             raise errors.InvalidArgument(f"{where}.localField: mapped twice", field=f"{where}.localField")
         seen.add(mapping.local_field)
+        if two_way and mapping.remote_field in pushed:
+            # Two local values for one remote field: the CRM would keep one, and its next pull would
+            # overwrite the other locally. One remote field may fill several local fields pulled only.
+            raise errors.InvalidArgument(
+                f"{where}.remoteField: pushed by two mappings", field=f"{where}.remoteField"
+            )
+        if two_way:
+            pushed.add(mapping.remote_field)
         transformer = mapping.transformer
         if transformer is not None:
-            two_way = direction is SyncDirection.PUSH or (
-                direction is SyncDirection.BIDIRECTIONAL and mapping.bidirectional
-            )
             try:
                 transformer = transformers.check_mapping(transformer, pushes=two_way).canonical or None
             except transformers.TransformerError as error:

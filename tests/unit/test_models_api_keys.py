@@ -8,7 +8,6 @@ from typing import Any
 import pydantic
 import pytest
 
-from shared.errors import from_validation_error
 from shared.models.api_keys import (
     ApiKeyCreate,
     ApiKeyScope,
@@ -19,6 +18,7 @@ from shared.models.api_keys import (
     ValidationCode,
     grants,
 )
+from tests.support.validation import refused_field
 
 
 def in_days(days: float) -> datetime:
@@ -29,15 +29,6 @@ def good_create(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"teamId": "team-a", "name": "Build server", "scopes": ["tickets:read"]}
     data.update(changes)
     return {key: value for key, value in data.items() if value is not ...}
-
-
-def refused_field(model: type[pydantic.BaseModel], data: dict[str, Any]) -> str:
-    """The field the invalid-argument answer would name."""
-    with pytest.raises(pydantic.ValidationError) as raised:
-        model.model_validate(data)
-    field = from_validation_error(raised.value).field
-    assert field is not None
-    return field
 
 
 # --- ApiKeyCreate ---------------------------------------------------------------------------------
