@@ -104,7 +104,7 @@ CREATE_CASES = [
     ),
     (
         "a 1,001-character transformer",
-        {"fieldMappings": mapping(transformer="trim | " * 143)},
+        {"fieldMappings": mapping(transformer='default("' + "x" * 990 + '")')},  # valid but for its length
         "fieldMappings[0].transformer",
     ),
     ("conflictResolution newest", {"conflictResolution": "newest"}, "conflictResolution"),
