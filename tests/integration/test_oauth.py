@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +30,8 @@ from functions import (
 )
 from shared import errors, sealed
 from shared.oauth import scheduler, tokens
+from shared.store import oauth as oauth_store
+from shared.store import paths
 from tests.integration.conftest import all_documents
 from tests.support.callables import call
 from tests.support.oauth_browser import FunctionsServer, consent, open_callback, open_launch
@@ -451,6 +455,24 @@ def test_twenty_concurrent_refreshes_make_one_token_request(
     assert set(results) == {oauth_server.issued_access_tokens[-1]}
 
 
+def another_instance(
+    project_id: str, team: str, oauth_id: str, go_at: float, threads: int, forced: bool = False
+) -> subprocess.Popen[str]:
+    """A process of its own (its own process lock) refreshing the connection from `threads` threads at
+    `go_at` (tests/support/refresh_worker.py); it prints the tokens it got."""
+    env = {**os.environ, "GCLOUD_PROJECT": project_id, "ALLOW_PRIVATE_NETWORKS": "true"}
+    command = [
+        sys.executable,
+        str(ROOT / "tests/support/refresh_worker.py"),
+        team,
+        oauth_id,
+        str(go_at),
+        str(threads),
+        *(["force"] if forced else []),
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
 @pytest.mark.parametrize("forced", [False, True], ids=["token expiring", "refresh at the provider now"])
 def test_two_processes_refreshing_at_once_make_one_token_request(
     db: firestore.Client,
@@ -466,26 +488,156 @@ def test_two_processes_refreshing_at_once_make_one_token_request(
     if not forced:
         expire_soon(db, team, oauth_id)
     go_at = datetime.now(UTC).timestamp() + 3  # both processes start their threads at this moment
-    env = {**os.environ, "GCLOUD_PROJECT": project_id, "ALLOW_PRIVATE_NETWORKS": "true"}
-    command = [
-        sys.executable,
-        str(ROOT / "tests/support/refresh_worker.py"),
-        team,
-        oauth_id,
-        str(go_at),
-        "10",
-        *(["force"] if forced else []),
-    ]
 
-    workers = [
-        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(2)
-    ]
+    workers = [another_instance(project_id, team, oauth_id, go_at, 10, forced=forced) for _ in range(2)]
     outputs = [worker.communicate(timeout=60)[0] for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0], outputs
     tokens_seen = {line for output in outputs for line in output.split()}
     assert oauth_server.refresh_grants() == 1
     assert tokens_seen == {oauth_server.issued_access_tokens[-1]}
+
+
+@pytest.fixture
+def expiring_connection(
+    db: firestore.Client, team: str, oauth_server: OAuthServer, provider: str, browser: requests.Session
+) -> str:
+    """A connection made through the code flow whose token expires in a minute: the next caller for a
+    token refreshes it. Its oauthId."""
+    oauth_id = connect(team, browser)
+    expire_soon(db, team, oauth_id)
+    return oauth_id
+
+
+@pytest.fixture
+def no_lease_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that finds the lease taken looks at the connection once, then gives up (no waiting)."""
+    monkeypatch.setattr(tokens, "LEASE_WAIT", timedelta(0))
+    monkeypatch.setattr(tokens, "LEASE_POLL_SECONDS", 0)
+
+
+def test_a_caller_that_waited_for_the_lease_takes_the_token_its_holder_refreshed(
+    project_id: str,
+    team: str,
+    oauth_server: OAuthServer,
+    expiring_connection: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The re-read after taking the lease. Another instance holds the lease and is at the provider; a
+    caller here finds the lease taken, looks at the connection (still expiring) and waits; the other
+    instance stores its token and releases the lease just before the caller takes it. The caller
+    answers that token and makes no token request of its own."""
+    oauth_id = expiring_connection
+    held = oauth_server.hold_token_requests = threading.Event()
+    other = another_instance(project_id, team, oauth_id, go_at=0, threads=1)
+    assert oauth_server.token_request_held.wait(timeout=60)  # it holds the lease, at the provider
+    take_lease = oauth_store.take_lease
+    leases_taken: list[bool] = []
+    other_output: list[str] = []
+
+    def take_lease_after_the_holder_is_done(
+        team_id: str, connection_id: str, holder: str, ttl: timedelta
+    ) -> bool:
+        if leases_taken:  # the caller found the lease taken and looked again: now the holder finishes
+            held.set()
+            other_output.append(other.communicate(timeout=60)[0])
+        leases_taken.append(take_lease(team_id, connection_id, holder, ttl))
+        return leases_taken[-1]
+
+    monkeypatch.setattr(oauth_store, "take_lease", take_lease_after_the_holder_is_done)
+
+    answered = tokens.access_token_for(team, oauth_id)
+
+    assert leases_taken == [False, True]
+    assert other.returncode == 0
+    assert oauth_server.refresh_grants() == 1
+    assert other_output[0].split() == [answered] == [oauth_server.issued_access_tokens[-1]]
+
+
+def test_threads_of_one_instance_make_one_token_request_with_either_layer_alone(
+    team: str, oauth_server: OAuthServer, expiring_connection: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two layers against the refresh race, between two threads of one instance. The first one's
+    refresh is held at the provider until the second one has queued on the process lock (then it finds
+    the first one's token once it gets the lock) or, were there no process lock, has read the expiring
+    connection and reached the lease (it takes the lease once the first one released it, and its re-read
+    finds the first one's token). Either way: one token request, one token."""
+    oauth_id = expiring_connection
+    held = oauth_server.hold_token_requests = threading.Event()
+    first_done = threading.Event()
+    process_lock, take_lease = tokens._process_lock, oauth_store.take_lease
+
+    @contextmanager
+    def lock_that_lets_the_provider_answer(team_id: str, connection_id: str) -> Iterator[None]:
+        if threading.current_thread().name == "second":
+            held.set()
+        with process_lock(team_id, connection_id):
+            yield
+
+    def lease_taken_after_the_first_is_done(
+        team_id: str, connection_id: str, holder: str, ttl: timedelta
+    ) -> bool:
+        if threading.current_thread().name == "second":
+            held.set()
+            first_done.wait(timeout=60)
+        return take_lease(team_id, connection_id, holder, ttl)
+
+    monkeypatch.setattr(tokens, "_process_lock", lock_that_lets_the_provider_answer)
+    monkeypatch.setattr(oauth_store, "take_lease", lease_taken_after_the_first_is_done)
+    answered: dict[str, str] = {}
+
+    def caller() -> None:
+        try:
+            answered[threading.current_thread().name] = tokens.access_token_for(team, oauth_id)
+        finally:
+            if threading.current_thread().name == "first":
+                first_done.set()
+
+    first = threading.Thread(target=caller, name="first")
+    first.start()
+    assert oauth_server.token_request_held.wait(timeout=60)
+    second = threading.Thread(target=caller, name="second")
+    second.start()
+    first.join(timeout=60)
+    second.join(timeout=60)
+
+    assert oauth_server.refresh_grants() == 1
+    assert answered == dict.fromkeys(["first", "second"], oauth_server.issued_access_tokens[-1])
+
+
+@pytest.mark.usefixtures("no_lease_wait")
+def test_a_lease_left_by_a_dead_holder_is_taken_over_once_expired(
+    db: firestore.Client, team: str, oauth_server: OAuthServer, expiring_connection: str
+) -> None:
+    """An instance that died holding the lease does not block the connection past the lease's TTL: the
+    next caller takes the expired lease over at once (no wait at all is allowed here), refreshes, and
+    releases it."""
+    oauth_id = expiring_connection
+    # Taken by an instance that then died, its TTL since run out.
+    assert oauth_store.take_lease(team, oauth_id, "dead-instance", -timedelta(seconds=1))
+
+    answered = tokens.access_token_for(team, oauth_id)
+
+    assert oauth_server.refresh_grants() == 1
+    assert answered == oauth_server.issued_access_tokens[-1]
+    assert not db.document(paths.oauth_lease(team, oauth_id)).get().exists
+
+
+@pytest.mark.usefixtures("no_lease_wait")
+def test_a_live_lease_held_elsewhere_makes_a_caller_wait_then_give_up(
+    db: firestore.Client, team: str, oauth_server: OAuthServer, expiring_connection: str
+) -> None:
+    """A lease that has not expired is never taken over: a caller waits for it up to LEASE_WAIT (none
+    here), looking at the connection, then answers unavailable without a token request of its own, and
+    leaves the holder's lease in place."""
+    oauth_id = expiring_connection
+    assert oauth_store.take_lease(team, oauth_id, "live-instance", tokens.LEASE_TTL)
+
+    with pytest.raises(errors.Unavailable, match="another refresh of this connection is taking too long"):
+        tokens.access_token_for(team, oauth_id)
+
+    assert oauth_server.refresh_grants() == 0
+    assert db.document(paths.oauth_lease(team, oauth_id)).get().to_dict()["holder"] == "live-instance"
 
 
 def refresh_grant_at(db: firestore.Client, team: str, oauth_id: str) -> datetime | None:

@@ -270,12 +270,23 @@ def test_a_timeout_is_a_failure(team: str) -> None:
     assert stored.last_error == "the service did not answer in time"
 
 
-def test_a_redirect_is_a_failure(team: str) -> None:
-    with serving(lambda _r: Reply(302, b"", {"Location": "https://elsewhere.example/"})) as receiver:
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_a_redirect_is_a_failure_and_is_not_followed(team: str, status: int) -> None:
+    """Standard Webhooks: a redirect answers nothing. The attempt fails (and is retried later), and the
+    place it points to, a receiver that would answer 200, is never sent the payload."""
+    with (
+        serving() as elsewhere,
+        serving(lambda _r: Reply(status, b"", {"Location": f"{elsewhere.url}/moved"})) as receiver,
+    ):
         webhook(team, f"{receiver.url}/hooks")
         queue = Queue()
         delivery_id = one_delivery(team, ticket_event(team), queue)
-        assert delivery.deliver(team, delivery_id, enqueue=queue) == "retrying"
+
+        outcome = delivery.deliver(team, delivery_id, enqueue=queue)
+
+    assert elsewhere.received == []
+    assert [request.path for request in receiver.received] == ["/hooks"]
+    assert outcome == "retrying"
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled(db: firestore.Client, team: str) -> None:

@@ -2,7 +2,8 @@
 
 /authorize consents at once (or denies, when told to) and redirects with a code; /token exchanges a
 code (checking the client, the redirect URI and the PKCE verifier) or a refresh token (rotating it when
-told to); /revoke forgets a token. It counts token requests, so tests can prove there was exactly one.
+told to); /revoke forgets a token. It counts token requests, so tests can prove there was exactly one, and
+can hold them, so tests can order what happens while a refresh is at the provider.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class OAuthServer:
     expires_in: int = 3600
     token_delay_seconds: float = 0.0
     fail_token_requests_with: int | None = None
+    # While not None, each token request is counted, then held until this event is set: a test orders
+    # what other callers do around a refresh that is at the provider (`token_request_held` says one is).
+    hold_token_requests: threading.Event | None = None
+    token_request_held: threading.Event = field(default_factory=threading.Event)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     issued_access_tokens: list[str] = field(default_factory=list)
@@ -69,6 +74,8 @@ class OAuthServer:
         return self
 
     def stop(self) -> None:
+        if self.hold_token_requests is not None:
+            self.hold_token_requests.set()  # a test that failed midway leaves no request held
         if self.server is not None:
             self.server.stop()
 
@@ -143,6 +150,9 @@ class OAuthServer:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         with self._lock:
             self.token_requests.append(form)
+        if self.hold_token_requests is not None:
+            self.token_request_held.set()
+            self.hold_token_requests.wait(timeout=60)
         if self.token_delay_seconds:
             time.sleep(self.token_delay_seconds)
         if self.fail_token_requests_with is not None:

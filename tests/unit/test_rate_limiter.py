@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -510,3 +511,63 @@ def test_a_write_back_before_its_sub_window_begins_waits_for_it() -> None:
     assert answer.admitted
     # Admitted only once the sub-window of its token began.
     assert recorder.clock.now_ms == sub_window_start_ms(target, WINDOW_MS)
+
+
+@pytest.fixture
+def threads_switch_often() -> Iterator[None]:
+    """Threads of this process hand over the interpreter every microsecond instead of every 5 ms, so
+    that their steps interleave finely, as on a busy machine with many cores."""
+    usual = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(usual)
+
+
+@pytest.mark.usefixtures("threads_switch_often")
+def test_threads_of_one_instance_sharing_a_key_admit_the_limit_and_strand_no_token() -> None:
+    """The per-key lock of an instance: its requests take turns with the key's tokens. Sixteen threads
+    arriving at once with 160 requests are admitted exactly N times, and every token reserved is spent
+    or given back: once the clock has moved on, the counter holds exactly the admissions. Each write
+    yields to the other threads before and after it commits, as a round trip would; thirty keys, so
+    that a race the lock prevents would show in some of them."""
+    counters = FakeRateCounters(yield_to_threads=True)
+    counters.after_commit = lambda _reservation: time.sleep(0)
+    clock = FakeClock(T0_MS)
+    limiter = limiter_with(counters, clock)
+    limit = RateLimit(requests=50, window=WINDOW_MS)
+    burst_sub_window = sub_window_of(T0_MS, WINDOW_MS)
+    threads, calls_per_thread = 16, 10
+    admitted: dict[str, list[bool]] = {f"key-{number}": [] for number in range(30)}
+    failures: list[BaseException] = []
+    together = threading.Barrier(threads, timeout=30)
+
+    def worker() -> None:
+        try:
+            for key_id, answers in admitted.items():
+                together.wait()
+                for _ in range(calls_per_thread):
+                    answers.append(limiter.acquire("team-a", key_id, limit).admitted)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+            together.abort()  # the others stop waiting for this one
+
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in pool)
+    assert [
+        repr(failure) for failure in failures if not isinstance(failure, threading.BrokenBarrierError)
+    ] == []
+    # The first request of the next sub-window gives back what the burst left unspent.
+    clock.now_ms = sub_window_start_ms(burst_sub_window + 1, WINDOW_MS)
+    for key_id in admitted:
+        limiter.acquire("team-a", key_id, limit)
+
+    outcome = {
+        key_id: (sum(answers), counters.document(key_id=key_id).counts[burst_sub_window])
+        for key_id, answers in admitted.items()
+    }
+    assert {len(answers) for answers in admitted.values()} == {threads * calls_per_thread}
+    assert outcome == dict.fromkeys(admitted, (limit.requests, limit.requests))
