@@ -45,10 +45,16 @@ def scheduled_jobs() -> dict[str, Sweep]:
 
 
 def main() -> int:
+    # Started by `make run`'s runner: when that runner is gone (stopped other than by a Ctrl-C to the
+    # whole group), the scheduler goes too, or it would fire jobs into the next emulator suite started
+    # on these ports (an e2e run's, whose tests count the tasks they queue).
+    parent = os.getppid()
     os.environ.setdefault("FIRESTORE_EMULATOR_HOST", "127.0.0.1:8080")
     os.environ.setdefault("CLOUD_TASKS_EMULATOR_HOST", "127.0.0.1:9499")
     os.environ.setdefault("GCLOUD_PROJECT", PROJECT_ID)
     while not (_reachable("127.0.0.1", 5001) and _reachable("127.0.0.1", 9499)):
+        if os.getppid() != parent:
+            return 0
         time.sleep(2)
     time.sleep(5)  # let the functions emulator register the task queues
 
@@ -63,7 +69,7 @@ def main() -> int:
     jobs = scheduled_jobs()
     next_run = dict.fromkeys(jobs, 0.0)
     log.info("local scheduler running", jobs=sorted(jobs))
-    while True:
+    while os.getppid() == parent:
         now = time.monotonic()
         for name, sweep in jobs.items():
             if now >= next_run[name]:
@@ -74,6 +80,8 @@ def main() -> int:
                 except Exception as error:  # noqa: BLE001 - a failed run is logged; the next one comes
                     log.exception("local scheduled job failed", error)
         time.sleep(5)
+    log.info("local scheduler stopped: the emulator runner is gone")
+    return 0
 
 
 if __name__ == "__main__":
