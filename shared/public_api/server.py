@@ -130,7 +130,9 @@ def _rate_headers(check: KeyCheck) -> dict[str, str]:
 def _authenticate(request: Request, route: Route | None, rate_headers: dict[str, str]) -> KeyCheck:
     token = _bearer(request)
     try:
-        asked = ApiKeyValidate(key=token, required_scopes=[route.scope] if route is not None else None)
+        asked = ApiKeyValidate.model_validate(
+            {"key": token, "requiredScopes": [route.scope] if route is not None else None}
+        )
     except pydantic.ValidationError:
         raise _unauthenticated("the API key is not valid") from None
     check = validator().check(asked)
