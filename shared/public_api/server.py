@@ -33,6 +33,7 @@ from pydantic import TypeAdapter
 
 from shared import errors, json_input, log
 from shared.api_keys.validation import KeyCheck, validator
+from shared.https import read_body
 from shared.models.api_keys import ApiKeyValidate, ValidationCode
 from shared.models.base import DocumentId
 from shared.public_api import idempotency
@@ -256,7 +257,9 @@ def _query(request: Request, route: Route) -> pydantic.BaseModel | None:
 def _json_body(request: Request) -> Any:
     if request.mimetype != JSON:
         raise Problem(415, "unsupported-media-type", "send the body as application/json")
-    raw = _read_body(request)
+    raw = read_body(request, MAX_BODY_BYTES)
+    if raw is None:
+        raise _too_large()
     try:
         body = json_input.loads(raw)
     except json_input.UnusableJson as error:
@@ -264,18 +267,6 @@ def _json_body(request: Request) -> Any:
     if not isinstance(body, dict):
         raise invalid("the body must be a JSON object", "")
     return body
-
-
-def _read_body(request: Request) -> bytes:
-    """The raw body, read in chunks and refused as soon as it passes the limit (whatever was declared)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := request.stream.read(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _model(model: type[pydantic.BaseModel], raw: Any, where: str) -> pydantic.BaseModel:
