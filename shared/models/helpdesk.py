@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from shared.models.base import (
     Cursor,
@@ -74,7 +74,11 @@ class ContactCreate(InputModel):
     phone: Phone | None = None
     company: Company | None = None
 
-    _requires_a_change = requires_a_change()
+    @model_validator(mode="after")
+    def _names_something(self) -> ContactCreate:
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError("give at least one of email, firstName, lastName, phone, company")
+        return self
 
 
 class ContactUpdate(InputModel):

@@ -147,5 +147,7 @@ class IdempotencyRecordDoc(StoredModel):
     status: int | None = None
     # The first answer's JSON, as text (any JSON the handler answered, never a Firestore map).
     body: str | None = None
+    # The first answer's own headers (`Location`), replayed with it.
+    headers: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
     expire_at: datetime

@@ -87,6 +87,7 @@ class Claimed:
 class Replay:
     status: int
     body: str
+    headers: Mapping[str, str]
 
 
 def begin(scope: Scope, key: str, body_fingerprint: str) -> Claimed | Replay:
@@ -123,7 +124,7 @@ def begin(scope: Scope, key: str, body_fingerprint: str) -> Claimed | Replay:
                 "this Idempotency-Key was used with another body; use a new key for a new request",
             )
         if existing.state is IdempotencyState.COMPLETED and existing.status is not None:
-            return Replay(existing.status, existing.body or "")
+            return Replay(existing.status, existing.body or "", existing.headers)
         if now - existing.claimed_at < LEASE:
             raise _in_flight()
         retaken = existing.model_copy(update={"claimed_at": now, "attempt": existing.attempt + 1})
@@ -142,8 +143,10 @@ def _in_flight() -> Problem:
     )
 
 
-def finish(claimed: Claimed, status: int, body: str) -> None:
-    store.complete(claimed.scope.team_id, claimed.scope.key_id, claimed.record.id, status, body)
+def finish(claimed: Claimed, status: int, body: str, headers: Mapping[str, str]) -> None:
+    store.complete(
+        claimed.scope.team_id, claimed.scope.key_id, claimed.record.id, status, body, dict(headers)
+    )
 
 
 def abandon(claimed: Claimed) -> None:

@@ -200,7 +200,7 @@ def _idempotent(call: Call, match: Matched, key: str, raw: Any) -> Reply:
     )
     begun = idempotency.begin(scope, key, idempotency.fingerprint(raw))
     if isinstance(begun, idempotency.Replay):
-        return Reply(begun.status, begun.body, {"Idempotent-Replayed": "true"})
+        return Reply(begun.status, begun.body, {**begun.headers, "Idempotent-Replayed": "true"})
     call = Call(
         call.team_id, call.key_id, call.params, call.query, call.body, new_id=begun.record.resource_id
     )
@@ -208,7 +208,7 @@ def _idempotent(call: Call, match: Matched, key: str, raw: Any) -> Reply:
         reply = match.route.handler(call)
     except Problem as problem:
         if problem.status < 500:
-            idempotency.finish(begun, problem.status, json.dumps(problem.body()))
+            idempotency.finish(begun, problem.status, json.dumps(problem.body()), problem.headers)
         else:
             idempotency.abandon(begun)
         raise
@@ -218,7 +218,7 @@ def _idempotent(call: Call, match: Matched, key: str, raw: Any) -> Reply:
     if reply.status >= 500:
         idempotency.abandon(begun)
     else:
-        idempotency.finish(begun, reply.status, json.dumps(reply.body))
+        idempotency.finish(begun, reply.status, json.dumps(reply.body), reply.headers)
     return reply
 
 

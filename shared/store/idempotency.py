@@ -44,10 +44,12 @@ def retake(team_id: str, key_id: str, record: IdempotencyRecordDoc, version: dat
     return True
 
 
-def complete(team_id: str, key_id: str, record_id: str, status: int, body: str) -> None:
+def complete(
+    team_id: str, key_id: str, record_id: str, status: int, body: str, headers: dict[str, str]
+) -> None:
     with translated_errors():
         db().document(paths.idempotency_record(team_id, key_id, record_id)).update(
-            {"state": IdempotencyState.COMPLETED.value, "status": status, "body": body}
+            {"state": IdempotencyState.COMPLETED.value, "status": status, "body": body, "headers": headers}
         )
 
 

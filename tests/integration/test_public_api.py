@@ -442,6 +442,25 @@ def test_bad_bodies_are_refused_and_nothing_is_written(
     assert written(db) == before
 
 
+def test_a_create_of_nothing_but_nulls_is_400_while_an_update_may_clear(
+    db: firestore.Client, team: str, writer: str
+) -> None:
+    db.document(f"teams/{team}/contacts/existing").set(
+        {"email": "e@example.com", "phone": "1", "updatedAt": datetime.now(UTC)}
+    )
+    before = written(db)
+    nulls = {"email": None, "phone": None}
+
+    refused = api("POST", "/v1/contacts", key=writer, body=nulls)
+    assert_problem(refused, 400, "invalid-request")
+    assert pointers(refused) == [""]
+    assert written(db) == before
+
+    cleared = api("PATCH", "/v1/contacts/existing", key=writer, body=nulls)
+    assert cleared.status == 200
+    assert (cleared.body["email"], cleared.body["phone"]) == (None, None)
+
+
 def problem_code(status: int) -> str:
     return {400: "invalid-request", 413: "payload-too-large", 415: "unsupported-media-type"}[status]
 
@@ -522,6 +541,7 @@ def test_a_retried_post_answers_the_first_answer_and_creates_once(db: firestore.
     assert (again.status, again.body) == (201, first.body)
     assert (quoted.status, quoted.body) == (201, first.body)
     assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
     assert "Idempotent-Replayed" not in first.headers
     assert len(contacts_in(db)) == 1
     records = records_in(db)
