@@ -144,9 +144,15 @@ def _in_flight() -> Problem:
 
 
 def finish(claimed: Claimed, status: int, body: str, headers: Mapping[str, str]) -> None:
-    store.complete(
-        claimed.scope.team_id, claimed.scope.key_id, claimed.record.id, status, body, dict(headers)
-    )
+    """Store the first answer. When that fails the work is done all the same: the answer still goes
+    out, and a retry sees the claim in flight (409) until the lease lets it retake it, when the create
+    finds the record it made and answers it again."""
+    try:
+        store.complete(
+            claimed.scope.team_id, claimed.scope.key_id, claimed.record.id, status, body, dict(headers)
+        )
+    except errors.AppError as error:
+        log.warning("idempotency answer not stored", recordId=claimed.record.id, code=error.code.value)
 
 
 def abandon(claimed: Claimed) -> None:

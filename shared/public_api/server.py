@@ -177,18 +177,13 @@ def _handle(request: Request, rate_headers: dict[str, str]) -> Reply:
     if team_id is None or key_id is None:
         raise errors.Internal("a valid key without a team")
     _check_params(match.params)
-    call = Call(
-        team_id,
-        key_id,
-        match.params,
-        query=_query(request, match.route),
-        body=None,
-    )
+    query = _query(request, match.route)
     if match.route.body is None:
-        return match.route.handler(call)
+        return match.route.handler(Call(team_id, key_id, match.params, query))
     raw = _json_body(request)
-    call = Call(team_id, key_id, match.params, call.query, _model(match.route.body, raw, "body"))
+    call = Call(team_id, key_id, match.params, query, _model(match.route.body, raw, "body"))
     key_header = request.headers.get(idempotency.HEADER)
+    # The draft and Stripe key POST only; PATCH and DELETE here are idempotent by themselves.
     if request.method != "POST" or key_header is None:
         return match.route.handler(call)
     return _idempotent(call, match, idempotency.parse_key(key_header), raw)
