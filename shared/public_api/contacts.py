@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared import errors
+from shared.ids import digest
 from shared.models.api_keys import ApiKeyScope
 from shared.models.helpdesk import ContactCreate, ContactDoc, ContactListQuery, ContactPublic, ContactUpdate
 from shared.pagination import decode_cursor, page_of
@@ -28,14 +29,16 @@ def _position(doc: ContactDoc) -> tuple[datetime, str]:
 
 def list_contacts(call: Call) -> Reply:
     query = call.query_as(ContactListQuery)
+    since = query.updated_since.isoformat() if query.updated_since is not None else ""
+    filters = digest("contacts", query.email or "", since, length=16)
     after = None
     if query.cursor is not None:
         try:
-            after = decode_cursor(query.cursor)
+            after = decode_cursor(query.cursor, filters)
         except errors.InvalidArgument as error:
             raise invalid(error.message, "#/query/cursor") from None
     docs = store.list_page(call.team_id, query.email, query.updated_since, after, query.limit + 1)
-    return Reply(200, page_of(docs, query.limit, ContactPublic.from_doc, _position).to_wire())
+    return Reply(200, page_of(docs, query.limit, ContactPublic.from_doc, _position, filters).to_wire())
 
 
 def get_contact(call: Call) -> Reply:

@@ -339,6 +339,27 @@ def test_lists_page_by_updated_at_and_filter(db: firestore.Client, team: str, wr
     assert list_all(writer, "email=nobody@example.com") == []
 
 
+def test_a_cursor_comes_back_with_the_filters_it_was_given_for(
+    db: firestore.Client, team: str, writer: str
+) -> None:
+    seed_contacts(db, team, 9)
+    filtered = api("GET", "/v1/contacts?limit=1&email=shared@example.com", key=writer).body["nextCursor"]
+    plain = api("GET", "/v1/contacts?limit=1", key=writer).body["nextCursor"]
+
+    for query in [
+        f"cursor={filtered}",
+        f"cursor={filtered}&email=p1@example.com",
+        f"cursor={plain}&email=shared@example.com",
+    ]:
+        answer = api("GET", f"/v1/contacts?{query}", key=writer)
+        assert_problem(answer, 400, "invalid-request")
+        assert pointers(answer) == ["#/query/cursor"]
+    assert (
+        api("GET", f"/v1/contacts?cursor={filtered}&email=shared@example.com&limit=5", key=writer).status
+        == 200
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "pointer"),
     [
