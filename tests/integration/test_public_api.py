@@ -24,6 +24,7 @@ from functions import api_keys_create, api_keys_update, public_api
 from shared.crypto import sha256_hex
 from shared.models.teams import Role
 from shared.public_api.idempotency import Scope
+from shared.store import idempotency as idempotency_store
 from shared.store import members
 from tests.support.callables import call
 from tests.support.function_server import FunctionServer
@@ -705,6 +706,22 @@ def test_a_claim_older_than_the_lease_is_retaken_and_creates_nothing_twice(
     assert len(contacts_in(db)) == 1
     record = db.document(path).get().to_dict() or {}
     assert (record["state"], record["attempt"]) == ("completed", 2)
+
+
+def test_of_two_retakers_of_one_stale_claim_exactly_one_wins(
+    db: firestore.Client, team: str, writer: str
+) -> None:
+    path, _ = claim_left_by_a_crash(db, writer, "stale", {"email": "s@example.com"}, timedelta(minutes=5))
+    key_id = path.split("/")[3]
+    record_id = path.rsplit("/", 1)[1]
+    found = idempotency_store.read(team, key_id, record_id)
+    assert found is not None
+    record, version = found
+    retaken = record.model_copy(update={"claimed_at": datetime.now(UTC), "attempt": 2})
+
+    assert idempotency_store.retake(team, key_id, retaken, version) is True
+    assert idempotency_store.retake(team, key_id, retaken, version) is False
+    assert (db.document(path).get().to_dict() or {})["attempt"] == 2
 
 
 def test_an_expired_record_is_a_fresh_start(db: firestore.Client, writer: str) -> None:
