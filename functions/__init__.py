@@ -53,6 +53,7 @@ __all__ = [
     "on_ticket_comment_created",
     "on_ticket_written",
     "on_webhook_event_created",
+    "public_api",
     "request_logs_create",
     "request_logs_list",
     "sync_attempts_log",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response
+from flask import Request, Response
 
 from shared import errors
 
@@ -24,3 +24,19 @@ def error_response(
 ) -> Response:
     """`{"error": {...}}` as the callable protocol shapes it, with the code's HTTP status unless given."""
     return json_response({"error": errors.to_wire(error)}, status or errors.http_status(error), headers)
+
+
+def read_body(request: Request, max_bytes: int) -> bytes | None:
+    """The raw body, or None when it is larger than `max_bytes`, declared or actual: read in chunks and
+    given up as soon as it passes the limit (a chunked body declares no length)."""
+    declared = request.content_length
+    if declared is not None and declared > max_bytes:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := request.stream.read(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared.api_keys.rate_limiter import RateLimiter
@@ -22,6 +23,7 @@ from shared.models.api_keys import (
     ApiKeyIndexDoc,
     ApiKeyValidate,
     ApiKeyValidation,
+    RateLimit,
     ValidationCode,
     grants,
 )
@@ -32,6 +34,14 @@ from shared.store import api_keys as store
 CACHE_ENTRIES = 50_000
 
 Lookup = Callable[[str], ApiKeyIndexDoc | None]
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """A validation and the key's rate limit (the public API advertises it in its headers)."""
+
+    validation: ApiKeyValidation
+    rate_limit: RateLimit | None = None
 
 
 class KeyValidator:
@@ -63,7 +73,10 @@ class KeyValidator:
         return entry
 
     def validate(self, request: ApiKeyValidate) -> ApiKeyValidation:
-        not_found = ApiKeyValidation(valid=False, code=ValidationCode.NOT_FOUND)
+        return self.check(request).validation
+
+    def check(self, request: ApiKeyValidate) -> KeyCheck:
+        not_found = KeyCheck(ApiKeyValidation(valid=False, code=ValidationCode.NOT_FOUND))
         if not request.key.startswith(KEY_PREFIX):
             return not_found
         entry = self._entry(sha256_hex(request.key))
@@ -73,8 +86,8 @@ class KeyValidator:
 
         def result(
             code: ValidationCode, remaining: int | None = None, reset_ms: int | None = None
-        ) -> ApiKeyValidation:
-            return ApiKeyValidation(
+        ) -> KeyCheck:
+            validation = ApiKeyValidation(
                 valid=code is ValidationCode.VALID,
                 code=code,
                 team_id=entry.team_id,
@@ -84,6 +97,7 @@ class KeyValidator:
                 reset=None if reset_ms is None else datetime.fromtimestamp(reset_ms / 1000, UTC),
                 expires_at=entry.expires_at,
             )
+            return KeyCheck(validation, entry.rate_limit)
 
         # A disabled or expired key spends no token, and no validation of it will be admitted.
         none_admitted = None if entry.rate_limit is None else 0

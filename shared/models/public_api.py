@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, StringConstraints
@@ -119,3 +120,34 @@ class GraphqlSchemaPublic(PublicModel):
     introspection: bool
     created_at: datetime
     updated_at: datetime
+
+
+# ------------------------------------------------------------------ the REST API's own records
+
+
+class IdempotencyState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class IdempotencyRecordDoc(StoredModel):
+    """`teams/{teamId}/apiKeys/{keyId}/idempotencyKeys/{digest}`: one `Idempotency-Key` of one key on
+    one route. Server only; a TTL policy on `expireAt` removes it (expiry is also checked in code)."""
+
+    id: str
+    state: IdempotencyState
+    fingerprint: str
+    method: str
+    route: str
+    # The id a create made under this key uses, fixed at the first claim: a retaken claim creates the
+    # same record, never a second one.
+    resource_id: str
+    claimed_at: datetime
+    attempt: int = 1
+    status: int | None = None
+    # The first answer's JSON, as text (any JSON the handler answered, never a Firestore map).
+    body: str | None = None
+    # The first answer's own headers (`Location`), replayed with it.
+    headers: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime
+    expire_at: datetime

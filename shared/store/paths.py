@@ -7,6 +7,7 @@ MEMBERS = "members"
 API_KEYS = "apiKeys"
 API_KEY_INDEX = "apiKeyIndex"
 RATE_COUNTERS = "rateCounters"
+IDEMPOTENCY_KEYS = "idempotencyKeys"
 INTEGRATIONS = "integrations"
 INTEGRATION_LOGS = "integrationLogs"
 SECRETS = "secrets"
@@ -58,6 +59,11 @@ def api_key_index(key_hash: str) -> str:
 def api_key_rate_counters(team_id: str, key_id: str, counters_id: str) -> str:
     """All sub-window counters of a key's rate limit, one document; a TTL policy on `expireAt` removes it."""
     return f"{api_key(team_id, key_id)}/{RATE_COUNTERS}/{counters_id}"
+
+
+def idempotency_record(team_id: str, key_id: str, record_id: str) -> str:
+    """One `Idempotency-Key` of one API key on one route (public API); a TTL policy on `expireAt`."""
+    return f"{api_key(team_id, key_id)}/{IDEMPOTENCY_KEYS}/{record_id}"
 
 
 def integrations(team_id: str) -> str:

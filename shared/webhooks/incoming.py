@@ -37,7 +37,7 @@ from urllib.parse import parse_qs
 from flask import Request, Response
 
 from shared import errors, json_input, log, standard_webhooks
-from shared.https import error_response, json_response
+from shared.https import error_response, json_response, read_body
 from shared.integrations import config as configs
 from shared.integrations.service import load_cached
 from shared.models.base import InputModel
@@ -219,28 +219,13 @@ def _too_large() -> Refused:
     )
 
 
-def _read_body(request: Request) -> bytes:
-    """The raw body, read in chunks and refused as soon as it passes the limit."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = request.stream.read(64 * 1024)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
-
-
 def _delivery(request: Request, source: Source) -> Delivery:
     """Method, size and content type (the transport's checks), then the request as plain data."""
     if request.method != "POST":
         raise Refused(errors.InvalidArgument("use POST"), 405, {"Allow": "POST"})
-    declared = request.content_length
-    if declared is not None and declared > MAX_BODY_BYTES:
+    body = read_body(request, MAX_BODY_BYTES)
+    if body is None:
         raise _too_large()
-    body = _read_body(request)
     accepted = ACCEPTED_TYPES[source]
     if request.mimetype not in accepted:
         raise Refused(

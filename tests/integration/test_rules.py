@@ -32,6 +32,9 @@ def seeded(firestore_emulator: FirestoreEmulator, project_id: str, db: firestore
         {"name": "k", "start": "abcd", "end": "wxyz", "createdAt": now}
     )
     db.document(f"teams/{TEAM}/apiKeys/key-1/rateCounters/60000ms-20").set({"counts": {"1": 3}, "floor": 0})
+    db.document(f"teams/{TEAM}/apiKeys/key-1/idempotencyKeys/rec1").set(
+        {"state": "completed", "fingerprint": "ab", "status": 201, "body": "{}", "expireAt": now}
+    )
     db.document("apiKeyIndex/hash-1").set({"teamId": TEAM, "keyId": "key-1"})
     db.document(f"teams/{TEAM}/integrations/int-1").set(
         {
@@ -237,6 +240,7 @@ READS = [
     ("someone else's membership", f"teams/{TEAM}/members/owner", {"owner"}),
     ("API key metadata", f"teams/{TEAM}/apiKeys/key-1", MEMBERS),
     ("rate-limit counters", f"teams/{TEAM}/apiKeys/key-1/rateCounters/60000ms-20", set()),
+    ("idempotency record", f"teams/{TEAM}/apiKeys/key-1/idempotencyKeys/rec1", set()),
     ("API key index", "apiKeyIndex/hash-1", set()),
     ("integration", f"teams/{TEAM}/integrations/int-1", MEMBERS),
     ("request log", f"teams/{TEAM}/integrationLogs/log-1", MEMBERS),
@@ -287,6 +291,7 @@ LISTS = [
     ("members", f"teams/{TEAM}/members", set()),
     ("API key index", "apiKeyIndex", set()),
     ("rate-limit counters", f"teams/{TEAM}/apiKeys/key-1/rateCounters", set()),
+    ("idempotency records", f"teams/{TEAM}/apiKeys/key-1/idempotencyKeys", set()),
     ("integrations", f"teams/{TEAM}/integrations", MEMBERS),
     ("request logs", f"teams/{TEAM}/integrationLogs", MEMBERS),
     ("secrets", "secrets", set()),
@@ -333,6 +338,8 @@ WRITES = [
     ("API key", f"teams/{TEAM}/apiKeys", "key-1"),
     ("new API key", f"teams/{TEAM}/apiKeys", "key-2"),
     ("rate-limit counters", f"teams/{TEAM}/apiKeys/key-1/rateCounters", "60000ms-20"),
+    ("idempotency record", f"teams/{TEAM}/apiKeys/key-1/idempotencyKeys", "rec1"),
+    ("new idempotency record", f"teams/{TEAM}/apiKeys/key-1/idempotencyKeys", "rec2"),
     ("API key index", "apiKeyIndex", "hash-1"),
     ("new API key index entry", "apiKeyIndex", "hash-2"),
     ("integration", f"teams/{TEAM}/integrations", "int-1"),

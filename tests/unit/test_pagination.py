@@ -35,6 +35,18 @@ def test_a_cursor_round_trips_the_position(key_id: str, created_at: datetime) ->
     assert decoded_at.tzinfo is not None
 
 
+def test_a_scoped_cursor_is_refused_in_another_scope_and_without_one() -> None:
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    scoped = encode_cursor(moment, "c1", "filters-a")
+
+    assert decode_cursor(scoped, "filters-a") == (moment, "c1")
+    for scope in ("filters-b", None):
+        with pytest.raises(InvalidArgument):
+            decode_cursor(scoped, scope)
+    with pytest.raises(InvalidArgument):
+        decode_cursor(encode_cursor(moment, "c1"), "filters-a")
+
+
 def test_a_cursor_is_url_safe_and_unpadded() -> None:
     cursor = encode_cursor(datetime(2030, 1, 1, tzinfo=UTC), "key-1")
 

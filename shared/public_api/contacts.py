@@ -1,0 +1,76 @@
+"""`/v1/contacts`: the team's contacts (the documents the sync engine and the triggers use)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared import errors
+from shared.ids import digest
+from shared.models.api_keys import ApiKeyScope
+from shared.models.helpdesk import ContactCreate, ContactDoc, ContactListQuery, ContactPublic, ContactUpdate
+from shared.pagination import decode_cursor, page_of
+from shared.public_api.problems import Problem, invalid
+from shared.public_api.router import Call, Reply, Route
+from shared.store import contacts as store
+
+COLLECTION = "/v1/contacts"
+ITEM = "/v1/contacts/{id}"
+
+
+def _not_found() -> Problem:
+    return Problem(404, "not-found", "no contact with this id")
+
+
+def _position(doc: ContactDoc) -> tuple[datetime, str]:
+    if doc.updated_at is None:
+        raise errors.Internal("a listed contact has no updatedAt")
+    return doc.updated_at, doc.id
+
+
+def list_contacts(call: Call) -> Reply:
+    query = call.query_as(ContactListQuery)
+    since = query.updated_since.isoformat() if query.updated_since is not None else ""
+    filters = digest("contacts", query.email or "", since, length=16)
+    after = None
+    if query.cursor is not None:
+        try:
+            after = decode_cursor(query.cursor, filters)
+        except errors.InvalidArgument as error:
+            raise invalid(error.message, "#/query/cursor") from None
+    docs = store.list_page(call.team_id, query.email, query.updated_since, after, query.limit + 1)
+    return Reply(200, page_of(docs, query.limit, ContactPublic.from_doc, _position, filters).to_wire())
+
+
+def get_contact(call: Call) -> Reply:
+    doc = store.get(call.team_id, call.params["id"])
+    if doc is None:
+        raise _not_found()
+    return Reply(200, ContactPublic.from_doc(doc).to_wire())
+
+
+def create_contact(call: Call) -> Reply:
+    contact_id = call.new_id or store.new_id(call.team_id)
+    doc, _ = store.create(call.team_id, contact_id, call.body_as(ContactCreate))
+    return Reply(201, ContactPublic.from_doc(doc).to_wire(), {"Location": f"{COLLECTION}/{doc.id}"})
+
+
+def update_contact(call: Call) -> Reply:
+    doc = store.update(call.team_id, call.params["id"], call.body_as(ContactUpdate))
+    if doc is None:
+        raise _not_found()
+    return Reply(200, ContactPublic.from_doc(doc).to_wire())
+
+
+def delete_contact(call: Call) -> Reply:
+    if not store.delete(call.team_id, call.params["id"]):
+        raise _not_found()
+    return Reply(204)
+
+
+ROUTES = [
+    Route("GET", COLLECTION, ApiKeyScope.CONTACTS_READ, list_contacts, query=ContactListQuery),
+    Route("GET", ITEM, ApiKeyScope.CONTACTS_READ, get_contact),
+    Route("POST", COLLECTION, ApiKeyScope.CONTACTS_WRITE, create_contact, body=ContactCreate),
+    Route("PATCH", ITEM, ApiKeyScope.CONTACTS_WRITE, update_contact, body=ContactUpdate),
+    Route("DELETE", ITEM, ApiKeyScope.CONTACTS_WRITE, delete_contact),
+]
