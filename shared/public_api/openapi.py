@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -31,6 +32,9 @@ SECURITY_SCHEME = "apiKey"
 SCHEMAS = "#/components/schemas/"
 JSON = "application/json"
 
+# A model and its mode -> the `$ref` of its schema in the components (as models_json_schema answers).
+_Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
+
 _PATH_PARAMETER = re.compile(r"^\{(?P<name>[^{}]+)\}$")
 
 # The problems an operation may answer, by what the operation takes: every operation needs a key and
@@ -42,7 +46,7 @@ _WITH_BODY = (415,)
 _WRITES = (409,)
 _IDEMPOTENT_POST = (409, 422)
 _PROBLEM_DESCRIPTIONS = {
-    400: "Bad input: `errors` names each field by a pointer (`/field` in the body, `#/query/name`, `#/path/name`).",
+    400: "Bad input: `errors` names each field (`/field` in the body, `#/query/name`, `#/path/name`).",
     401: "No valid API key (missing, unknown, disabled or expired).",
     403: "The key lacks the operation's scope (`admin:full` grants all).",
     404: "No such record in the key's team.",
@@ -150,7 +154,7 @@ def build(routes: tuple[Route, ...]) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "bearerFormat": "API key jk_live_...",
-                    "description": "API key jk_live_..., made by api_keys_create; its scopes guard the operations.",
+                    "description": "API key jk_live_... (api_keys_create); its scopes guard the operations.",
                 }
             },
             "headers": _rate_limit_headers(),
@@ -164,7 +168,7 @@ def build(routes: tuple[Route, ...]) -> dict[str, Any]:
 
 def _operation(
     route: Route,
-    refs: dict[tuple[type[BaseModel], JsonSchemaMode], Any],
+    refs: _Refs,
     schemas: dict[str, Any],
     operation_ids: set[str],
 ) -> dict[str, Any]:
@@ -218,9 +222,7 @@ def _document_id_schema() -> dict[str, Any]:
     return schema
 
 
-def _query_parameters(
-    route: Route, refs: dict[tuple[type[BaseModel], JsonSchemaMode], Any], schemas: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _query_parameters(route: Route, refs: _Refs, schemas: dict[str, Any]) -> list[dict[str, Any]]:
     """One parameter per field of the query model, under its wire name (the alias)."""
     if route.query is None:
         return []
@@ -262,7 +264,7 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _responses(route: Route, refs: dict[tuple[type[BaseModel], JsonSchemaMode], Any]) -> dict[str, Any]:
+def _responses(route: Route, refs: _Refs) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success.", "headers": _rate_limit_header_refs()}
     if route.response is not None:
         success["content"] = {JSON: {"schema": refs[(route.response, "serialization")]}}
