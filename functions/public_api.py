@@ -3,7 +3,8 @@
 Trigger: https any method .../public_api/v1/... (and /api/v1/... behind a Hosting rewrite)
 Input: Authorization: Bearer jk_live_...; per route, query parameters and a JSON body (ContactCreate,
     ContactUpdate, ContactListQuery)
-Output: JSON (ContactPublic, {"items", "nextCursor"}); errors as application/problem+json (RFC 9457)
+Output: JSON (ContactPublic, {"items", "nextCursor"}; GET /v1/openapi.json, without a key, the OpenAPI
+    3.1 document built from the route table); errors as application/problem+json (RFC 9457)
 Errors: 400 bad input (each field with a pointer), 401 no valid key, 403 missing scope, 404, 405, 409
     Idempotency-Key in flight, 413 body over 1 MiB, 415 not JSON, 422 Idempotency-Key reused with
     another body, 429 rate-limited (Retry-After), 503 database unavailable

@@ -7,6 +7,7 @@ from datetime import datetime
 from shared import errors
 from shared.ids import digest
 from shared.models.api_keys import ApiKeyScope
+from shared.models.base import Page
 from shared.models.helpdesk import ContactCreate, ContactDoc, ContactListQuery, ContactPublic, ContactUpdate
 from shared.pagination import decode_cursor, page_of
 from shared.public_api.problems import Problem, invalid
@@ -68,9 +69,26 @@ def delete_contact(call: Call) -> Reply:
 
 
 ROUTES = [
-    Route("GET", COLLECTION, ApiKeyScope.CONTACTS_READ, list_contacts, query=ContactListQuery),
-    Route("GET", ITEM, ApiKeyScope.CONTACTS_READ, get_contact),
-    Route("POST", COLLECTION, ApiKeyScope.CONTACTS_WRITE, create_contact, body=ContactCreate),
-    Route("PATCH", ITEM, ApiKeyScope.CONTACTS_WRITE, update_contact, body=ContactUpdate),
-    Route("DELETE", ITEM, ApiKeyScope.CONTACTS_WRITE, delete_contact),
+    Route(
+        "GET",
+        COLLECTION,
+        ApiKeyScope.CONTACTS_READ,
+        list_contacts,
+        query=ContactListQuery,
+        response=Page[ContactPublic],
+    ),
+    Route("GET", ITEM, ApiKeyScope.CONTACTS_READ, get_contact, response=ContactPublic),
+    Route(
+        "POST",
+        COLLECTION,
+        ApiKeyScope.CONTACTS_WRITE,
+        create_contact,
+        body=ContactCreate,
+        response=ContactPublic,
+        status=201,
+    ),
+    Route(
+        "PATCH", ITEM, ApiKeyScope.CONTACTS_WRITE, update_contact, body=ContactUpdate, response=ContactPublic
+    ),
+    Route("DELETE", ITEM, ApiKeyScope.CONTACTS_WRITE, delete_contact, status=204),
 ]

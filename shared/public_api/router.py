@@ -3,7 +3,7 @@
 A pattern is a path of literal segments and `{name}` segments; a `{name}` matches one non-empty
 segment. A path no pattern matches is 404; a path some pattern matches under other methods only is 405
 with `Allow`. The table is data (`routes.py`): one place lists every operation and the scope it needs,
-which the OpenAPI document will be built from.
+which the OpenAPI document is built from (openapi.py).
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ class Route:
     handler: Handler
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
+    # What a success answers, for the OpenAPI document: its status and the model of its JSON body
+    # (None: no body, as a 204; or a body the document cannot describe).
+    response: type[BaseModel] | None = None
+    status: int = 200
 
     @property
     def segments(self) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """The pipeline of `public_api`, in this order (each refusal a problem document, nothing written):
 
+0. `GET /v1/openapi.json` (openapi.py) is answered first, without a key.
 1. The path: `/v1/...` as functions-framework and the emulator hand it over (they strip
    `/{project}/{region}/public_api`), or `/api/v1/...` as a Hosting rewrite passes it (it keeps the
    path). A declared body over 1 MiB is 413 before anything else is looked at.
@@ -36,7 +37,7 @@ from shared.api_keys.validation import KeyCheck, validator
 from shared.https import read_body
 from shared.models.api_keys import ApiKeyValidate, ValidationCode
 from shared.models.base import DocumentId
-from shared.public_api import idempotency
+from shared.public_api import idempotency, openapi
 from shared.public_api.problems import PROBLEM_JSON, FieldProblem, Problem, from_app_error, invalid
 from shared.public_api.problems import from_validation_error as problem_from_validation
 from shared.public_api.router import Call, Matched, Reply, Route
@@ -162,7 +163,11 @@ def _handle(request: Request, rate_headers: dict[str, str]) -> Reply:
     declared = request.content_length
     if declared is not None and declared > MAX_BODY_BYTES:
         raise _too_large()
-    match = router().match(request.method, _api_path(request.path))
+    path = _api_path(request.path)
+    if request.method == "GET" and path == openapi.PATH:
+        # The document describes the API, not a team: no key needed (nor counted against one).
+        return Reply(200, openapi.document_text())
+    match = router().match(request.method, path)
     route = match.route if isinstance(match, Matched) else None
     check = _authenticate(request, route, rate_headers)
     if not isinstance(match, Matched):
