@@ -15,6 +15,18 @@ from shared.store import members
 class Caller:
     uid: str
     email: str | None = None
+    # Set for an API key acting through the public API: the team it belongs to, where it acts as an
+    # admin (the routes' scopes have already decided what it may do), never an owner, nowhere else.
+    api_key_team_id: str | None = None
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_team_id is not None
+
+
+def api_key_caller(team_id: str, key_id: str) -> Caller:
+    """An API key as a caller of the product's services; its `uid` is what `createdBy` records."""
+    return Caller(uid=f"apiKey:{key_id}", api_key_team_id=team_id)
 
 
 def caller_from(auth: https_fn.AuthData | None) -> Caller:
@@ -31,7 +43,10 @@ def require_role(caller: Caller, team_id: str, minimum: Role) -> Role:
     A team that does not exist and a team the caller is not in answer the same, so nobody learns
     which team ids exist.
     """
-    role = members.get_role(team_id, caller.uid)
+    if caller.is_api_key:
+        role = Role.ADMIN if team_id == caller.api_key_team_id else None
+    else:
+        role = members.get_role(team_id, caller.uid)
     if role is None:
         raise errors.PermissionDenied("you are not a member of this team", field="teamId")
     if role.rank < minimum.rank:

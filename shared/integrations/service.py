@@ -93,6 +93,11 @@ def check_connection_use(caller: Caller, role: Role, team_id: str, named: tuple[
     if named is None:
         return
     field, oauth_id = named
+    if caller.is_api_key:
+        # A connection is a person's grant: a key (whoever holds it) never attaches one.
+        raise errors.PermissionDenied(
+            "an API key cannot use an OAuth connection; use the console", field=field
+        )
     connection = oauth_store.get_connection(team_id, oauth_id)
     if connection is None:
         raise errors.InvalidArgument("no OAuth connection of this team has this id", field=field)
