@@ -35,12 +35,16 @@ class TicketDoc(StoredModel):
     status: TicketStatus = TicketStatus.OPEN
     priority: str = "normal"
     requester: dict[str, Any] = Field(default_factory=dict)
+    # A contact of the team (the public API sets it; the incoming webhooks keep `requester` only).
+    requester_id: str | None = None
     assignee_id: str | None = None
     # Where it came from: "console", "api", "slack", "zapier"...
     source: str = "console"
     source_ref: str | None = None
     created_at: datetime
     updated_at: datetime
+    # When the ticket last became resolved; null while it is not.
+    resolved_at: datetime | None = None
 
 
 class ContactDoc(StoredModel):

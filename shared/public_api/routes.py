@@ -1,17 +1,23 @@
-"""The route table of `/v1`: every operation, the scope it needs, its query and body models.
+"""The route table of `/v1`: every operation, the scope it needs, its query, body and answer models.
 
-Each resource module contributes its `ROUTES`; the next resources (tickets, agents, reports, webhooks,
-integrations) add theirs here.
+Each resource module contributes its `ROUTES`.
 """
 
 from __future__ import annotations
 
 import functools
 
-from shared.public_api import contacts, integrations
+from shared.public_api import agents, contacts, integrations, tickets
 from shared.public_api.router import Router
 
 
 @functools.cache
 def router() -> Router:
-    return Router([*contacts.ROUTES, *integrations.ROUTES])
+    return Router(
+        [
+            *contacts.ROUTES,
+            *tickets.ROUTES,
+            *agents.ROUTES,
+            *integrations.ROUTES,
+        ]
+    )

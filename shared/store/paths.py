@@ -135,8 +135,29 @@ def event(team_id: str, event_id: str) -> str:
     return f"{events(team_id)}/{event_id}"
 
 
+def tickets(team_id: str) -> str:
+    return f"{team(team_id)}/{TICKETS}"
+
+
 def ticket(team_id: str, ticket_id: str) -> str:
-    return f"{team(team_id)}/{TICKETS}/{ticket_id}"
+    return f"{tickets(team_id)}/{ticket_id}"
+
+
+def ticket_comments(team_id: str, ticket_id: str) -> str:
+    """Where `on_ticket_comment_created` listens."""
+    return f"{ticket(team_id, ticket_id)}/{COMMENTS}"
+
+
+def ticket_comment(team_id: str, ticket_id: str, comment_id: str) -> str:
+    return f"{ticket_comments(team_id, ticket_id)}/{comment_id}"
+
+
+def agents(team_id: str) -> str:
+    return f"{team(team_id)}/{AGENTS}"
+
+
+def agent(team_id: str, agent_id: str) -> str:
+    return f"{agents(team_id)}/{agent_id}"
 
 
 def contact(team_id: str, contact_id: str) -> str:

@@ -512,7 +512,7 @@ def test_a_body_over_1_mib_without_a_declared_length_is_413(db: firestore.Client
 def test_unknown_routes_404_and_wrong_methods_405_with_allow(db: firestore.Client, writer: str) -> None:
     before = written(db)
 
-    for path in ["/v1/tickets", "/v1", "/", "/v2/contacts", "/v1/contacts/a/b", "/api/v2/contacts"]:
+    for path in ["/v1/unknown", "/v1", "/", "/v2/contacts", "/v1/contacts/a/b", "/api/v2/contacts"]:
         assert_problem(api("GET", path, key=writer), 404, "not-found")
     wrong = api("PUT", "/v1/contacts/abc", key=writer, body={"email": "a@example.com"})
     assert_problem(wrong, 405, "method-not-allowed")

@@ -463,3 +463,31 @@ def test_members_really_read_the_seeded_delivery_documents(
 ) -> None:
     """These documents exist, so a member gets them (not a 404 the table would also take)."""
     assert client(firestore_emulator, seeded, uid).get(path) == OK
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+def test_members_read_agents_and_ticket_comments_and_nobody_writes_them(
+    firestore_emulator: FirestoreEmulator, seeded: str, db: firestore.Client, uid: str | None
+) -> None:
+    """The public API's agents and comments: members read and list them, no client writes them."""
+    now = datetime.now(UTC)
+    db.document(f"teams/{TEAM}/tickets/t1").set({"subject": "Help", "createdAt": now, "updatedAt": now})
+    db.document(f"teams/{TEAM}/tickets/t1/comments/cm1").set({"body": "Hi", "createdAt": now})
+    db.document(f"teams/{TEAM}/agents/ag1").set({"name": "Ada", "email": "ada@example.com"})
+    as_user = client(firestore_emulator, seeded, uid)
+    allowed = OK if uid in MEMBERS else DENIED
+
+    for collection, document_id in [
+        (f"teams/{TEAM}/tickets/t1/comments", "cm1"),
+        (f"teams/{TEAM}/agents", "ag1"),
+    ]:
+        path = f"{collection}/{document_id}"
+        before = db.document(path).get().to_dict()
+        assert as_user.get(path) == allowed, path
+        assert as_user.list(collection) == allowed, collection
+        assert as_user.create(collection, "new") == DENIED, collection
+        assert as_user.create(collection, document_id) in {DENIED, 409}, path
+        assert as_user.update(path) == DENIED, path
+        assert as_user.delete(path) == DENIED, path
+        assert db.document(path).get().to_dict() == before
+        assert not db.document(f"{collection}/new").get().exists

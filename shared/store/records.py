@@ -1,0 +1,53 @@
+"""Reads every team record of the public API shares: a fresh id, one document, a page by `updatedAt`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from google.cloud.firestore_v1.base_query import FieldFilter
+from pydantic import BaseModel
+
+from shared.store.client import db, from_snapshot, translated_errors
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def new_id(collection: str) -> str:
+    document_id: str = db().collection(collection).document().id
+    return document_id
+
+
+def get(model: type[ModelT], path: str) -> ModelT | None:
+    with translated_errors():
+        snapshot = db().document(path).get()
+    return from_snapshot(model, snapshot) if snapshot.exists else None
+
+
+def page_by_updated(
+    model: type[ModelT],
+    collection: str,
+    equal: Mapping[str, object],
+    updated_since: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[ModelT]:
+    """Documents by (updatedAt, id) ascending, from `updated_since` on, where each field of `equal` that
+    is not None has that value: a client that keeps the last `updatedAt` it saw pages through changes
+    without missing one. An equality filter is served by the composite index (field, updatedAt) of
+    firestore.indexes.json; several are merged from those indexes. Documents without `updatedAt` are
+    not listed (Firestore orders only documents that have the field); every writer sets it."""
+    reference = db().collection(collection)
+    query: Any = reference
+    for field, value in equal.items():
+        if value is not None:
+            query = query.where(filter=FieldFilter(field, "==", value))
+    if updated_since is not None:
+        query = query.where(filter=FieldFilter("updatedAt", ">=", updated_since))
+    query = query.order_by("updatedAt").order_by("__name__")
+    if after is not None:
+        updated_at, document_id = after
+        query = query.start_after({"updatedAt": updated_at, "__name__": reference.document(document_id)})
+    with translated_errors():
+        return [from_snapshot(model, snapshot) for snapshot in query.limit(limit).stream()]
