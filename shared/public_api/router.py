@@ -48,6 +48,8 @@ class Reply:
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Another media type than JSON (a CSV export): `body` is then an iterable of text, streamed.
+    media_type: str | None = None
 
 
 Handler = Callable[[Call], Reply]

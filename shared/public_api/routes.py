@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 
-from shared.public_api import contacts
+from shared.public_api import contacts, reports
 from shared.public_api.router import Router
 
 
 @functools.cache
 def router() -> Router:
-    return Router([*contacts.ROUTES])
+    return Router([*contacts.ROUTES, *reports.ROUTES])
