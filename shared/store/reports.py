@@ -35,8 +35,11 @@ def get(team_id: str, report_id: str) -> ReportDoc | None:
 
 
 def _filters(filters: ReportFilters) -> dict[str, Any]:
-    stored: dict[str, Any] = filters.model_dump(by_alias=True, exclude_none=True)
-    return stored
+    """The filters as stored: the ones given, times in UTC (as Firestore gives them back)."""
+    given = filters.model_dump(by_alias=True, exclude_none=True)
+    return {
+        name: value.astimezone(UTC) if isinstance(value, datetime) else value for name, value in given.items()
+    }
 
 
 def create(team_id: str, report_id: str, fields: ReportCreate) -> ReportDoc:
