@@ -34,6 +34,7 @@ def _reachable(host: str, port: int) -> bool:
 def scheduled_jobs() -> dict[str, Sweep]:
     """Every job_* function and the sweep it starts (a unit test checks that none is missing)."""
     from shared.oauth.scheduler import REFRESH_SWEEP
+    from shared.reports.schedule import DUE_REPORTS
     from shared.sync.runs import DUE_SYNCS
     from shared.webhooks.recovery import FANOUT_RECOVERY_SWEEP
 
@@ -41,6 +42,7 @@ def scheduled_jobs() -> dict[str, Sweep]:
         "job_refresh_tokens": REFRESH_SWEEP,
         "job_recover_fanouts": FANOUT_RECOVERY_SWEEP,
         "job_run_due_syncs": DUE_SYNCS,
+        "job_run_due_reports": DUE_REPORTS,
     }
 
 

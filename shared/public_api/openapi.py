@@ -266,7 +266,9 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _responses(route: Route, refs: _Refs) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success.", "headers": _rate_limit_header_refs()}
-    if route.response is not None:
+    if route.media_type is not None:
+        success["content"] = {route.media_type: {"schema": {"type": "string"}}}
+    elif route.response is not None:
         success["content"] = {JSON: {"schema": refs[(route.response, "serialization")]}}
     elif route.status != 204:
         success["content"] = {JSON: {"schema": {}}}

@@ -48,6 +48,8 @@ class Reply:
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Another media type than JSON (a CSV export): `body` is then an iterable of text, streamed.
+    media_type: str | None = None
 
 
 Handler = Callable[[Call], Reply]
@@ -65,6 +67,8 @@ class Route:
     # (None: no body, as a 204; or a body the document cannot describe).
     response: type[BaseModel] | None = None
     status: int = 200
+    # A success that is not JSON (the CSV export): its media type, a text body.
+    media_type: str | None = None
 
     @property
     def segments(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from shared.public_api import agents, contacts, integrations, tickets
+from shared.public_api import agents, contacts, integrations, reports, tickets
 from shared.public_api.router import Router
 
 
@@ -18,6 +18,7 @@ def router() -> Router:
             *contacts.ROUTES,
             *tickets.ROUTES,
             *agents.ROUTES,
+            *reports.ROUTES,
             *integrations.ROUTES,
         ]
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pydantic
@@ -81,7 +81,7 @@ def problem_response(problem: Problem) -> Response:
     return _response(json.dumps(problem.body()), problem.status, PROBLEM_JSON, problem.headers)
 
 
-def _response(text: str, status: int, mimetype: str, headers: Mapping[str, str]) -> Response:
+def _response(text: str | Iterable[str], status: int, mimetype: str, headers: Mapping[str, str]) -> Response:
     response = Response(text, status=status, mimetype=mimetype)
     for name, value in headers.items():
         response.headers[name] = value
@@ -90,6 +90,8 @@ def _response(text: str, status: int, mimetype: str, headers: Mapping[str, str])
 
 
 def _answer(reply: Reply) -> Response:
+    if reply.media_type is not None:
+        return _response(reply.body, reply.status, reply.media_type, reply.headers)
     if reply.body is None:
         return _response("", reply.status, JSON, reply.headers)
     text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)

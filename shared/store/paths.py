@@ -248,3 +248,14 @@ def contact_change(team_id: str, contact_id: str) -> str:
 def contact_email(team_id: str, email_key: str) -> str:
     """The local contacts holding one (normalised) email: identity by email in one read."""
     return f"{team(team_id)}/{CONTACT_EMAILS}/{email_key}"
+
+
+REPORTS = "reports"
+
+
+def reports(team_id: str) -> str:
+    return f"{team(team_id)}/{REPORTS}"
+
+
+def report(team_id: str, report_id: str) -> str:
+    return f"{reports(team_id)}/{report_id}"

@@ -10,6 +10,7 @@ a DELETE case removes it), so the handlers' found branches answer too, not only 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from itertools import count
@@ -17,7 +18,7 @@ from itertools import count
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -41,6 +42,7 @@ from tests.support.firestore_emulator import FirestoreEmulator
 from tests.support.function_server import FunctionServer
 
 SEEDED_CONTACT = "fuzz-contact"
+_ROUTER_REFUSES = re.compile(r"[\n\r]|%0[AaDd]")
 # A bound on the whole run rather than per operation, so the test stays near a minute as routes are
 # added: 25 examples each for up to 24 operations, fewer each beyond.
 TOTAL_EXAMPLES = 600
@@ -117,6 +119,9 @@ def test_the_served_document_is_the_one_fuzzed_and_needs_no_key(served: Served) 
 @schema.parametrize()
 @settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented_and_never_5xx(case: Case, served: Served) -> None:
+    # functions-framework's own router (Werkzeug's `path` converter) answers its HTML 404 for a path
+    # holding a line break, before `public_api` runs: nothing of ours to check there.
+    assume(not any(_ROUTER_REFUSES.search(str(value)) for value in (case.path_parameters or {}).values()))
     if "id" in (case.path_parameters or {}) and next(served.cases) % 2 == 0:
         case.path_parameters = {**(case.path_parameters or {}), "id": SEEDED_CONTACT}
         contacts.create(

@@ -491,3 +491,24 @@ def test_members_read_agents_and_ticket_comments_and_nobody_writes_them(
         assert as_user.delete(path) == DENIED, path
         assert db.document(path).get().to_dict() == before
         assert not db.document(f"{collection}/new").get().exists
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+def test_members_read_reports_and_nobody_writes_them(
+    firestore_emulator: FirestoreEmulator, seeded: str, db: firestore.Client, uid: str | None
+) -> None:
+    now = datetime.now(UTC)
+    path = f"{paths.reports(TEAM)}/rep1"
+    db.document(path).set(
+        {"name": "r", "metric": "ticket_count", "groupBy": "status", "filters": {}, "createdAt": now}
+    )
+    before = db.document(path).get().to_dict()
+    as_user = client(firestore_emulator, seeded, uid)
+    allowed = OK if uid in MEMBERS else DENIED
+
+    assert as_user.get(path) == allowed
+    assert as_user.list(paths.reports(TEAM)) == allowed
+    assert as_user.create(paths.reports(TEAM), "rep2") == DENIED
+    assert as_user.update(path) == DENIED
+    assert as_user.delete(path) == DENIED
+    assert db.document(path).get().to_dict() == before

@@ -266,5 +266,6 @@ def test_every_due_query_of_every_job_has_its_collection_group_index(monkeypatch
         ("oauthTokens", "status", "lastRefreshedAt"),
         ("events", "fanoutPending", "createdAt"),
         ("syncConfigs", "enabled", "nextRunAt"),
+        ("reports", "scheduled", "schedule.nextRunAt"),
     }
     assert asked <= declared
