@@ -1,10 +1,10 @@
 """The public REST API's cost, as ratios measured in one run against one Firestore emulator.
 
-    venv/bin/python bench/public_api.py [--seconds 3] [--tickets 10000]
+    venv/bin/python bench/public_api.py [--seconds 3] [--tickets 10000] [--threads 4]
 
 `public_api` is served by functions-framework in a process of its own; a key made by `api_keys_create`
 authenticates every request (the real validator, its cache, usage and rate counters). Each HTTP line and
-its baseline run with the same 4 client threads (one keep-alive `requests.Session` per thread), medians of
+its baseline run with the same client threads (4 by default) (one keep-alive `requests.Session` per thread), medians of
 4 interleaved runs after a warm-up:
 
 1. `GET /v1/contacts/{id}` against a raw Firestore `get()` of the same document. Goal: at least 0.5x.
@@ -24,9 +24,10 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,11 @@ from tests.support.function_server import FunctionServer  # noqa: E402
 
 PROJECT = "bench-public-api"
 TEAM = "bench"
-THREADS = 4
 STATUSES = ["open", "pending", "resolved", "closed"]
 PRIORITIES = ["low", "normal", "high", "urgent"]
 
 
-def threaded_rate(operation: Callable[[], object], seconds: float, threads: int = THREADS) -> float:
+def threaded_rate(operation: Callable[[], object], seconds: float, threads: int) -> float:
     """Operations per second of `operation()` called back to back by `threads` threads for `seconds`."""
     counts = [0] * threads
     deadline = time.perf_counter() + seconds
@@ -66,17 +66,17 @@ def threaded_rate(operation: Callable[[], object], seconds: float, threads: int 
 
 
 def interleaved(
-    baseline: Callable[[], object], measured: Callable[[], object], seconds: float
+    baseline: Callable[[], object], measured: Callable[[], object], seconds: float, threads: int
 ) -> tuple[float, float]:
     """Medians of 4 runs of each, alternating which goes first, so drift hits both alike."""
     base_runs, measured_runs = [], []
     for round_number in range(4):
         if round_number % 2 == 0:
-            base_runs.append(threaded_rate(baseline, seconds))
-            measured_runs.append(threaded_rate(measured, seconds))
+            base_runs.append(threaded_rate(baseline, seconds, threads))
+            measured_runs.append(threaded_rate(measured, seconds, threads))
         else:
-            measured_runs.append(threaded_rate(measured, seconds))
-            base_runs.append(threaded_rate(baseline, seconds))
+            measured_runs.append(threaded_rate(measured, seconds, threads))
+            base_runs.append(threaded_rate(baseline, seconds, threads))
     return statistics.median(base_runs), statistics.median(measured_runs)
 
 
@@ -84,6 +84,10 @@ def timed(operation: Callable[[], object]) -> float:
     start = time.perf_counter()
     operation()
     return time.perf_counter() - start
+
+
+def drain(stream: Callable[[], Iterable[object]]) -> int:
+    return sum(1 for _ in stream())
 
 
 def ticket(number: int, start: datetime) -> dict[str, Any]:
@@ -110,8 +114,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    seconds, count = args.seconds, args.tickets
+    seconds, count, threads = args.seconds, args.tickets, args.threads
 
     emulator = FirestoreEmulator(ROOT / "firestore.rules")
     emulator.start()
@@ -202,17 +207,19 @@ def main() -> int:
                     raise
                 time.sleep(0.2)
         for warm in (contact_raw, contact_over_http, page_raw, page_over_http):
-            threaded_rate(warm, 3.0)
+            threaded_rate(warm, 3.0, threads)
 
         rates: dict[str, tuple[float, float]] = {
-            "GET /v1/contacts/{id}": interleaved(contact_raw, contact_over_http, seconds),
-            "GET /v1/tickets?limit=100": interleaved(page_raw, page_over_http, seconds),
+            "GET /v1/contacts/{id}": interleaved(contact_raw, contact_over_http, seconds, threads),
+            "GET /v1/tickets?limit=100": interleaved(page_raw, page_over_http, seconds, threads),
         }
 
         reports = {
             "ticket_count by status": (
                 "aggregation: one count() per status",
-                http("POST", "/v1/reports", json={"name": "b1", "metric": "ticket_count", "groupBy": "status"}),
+                http(
+                    "POST", "/v1/reports", json={"name": "b1", "metric": "ticket_count", "groupBy": "status"}
+                ),
                 ["status"],
             ),
             "resolution_time by priority": (
@@ -229,15 +236,15 @@ def main() -> int:
         for name, (method, report, fields) in reports.items():
             path = f"/v1/reports/{report['id']}/execute"
             rows = http("POST", path)["rows"]
-            stream = tickets.select(["createdAt", *fields])
+            stream = tickets.select(["createdAt", *fields]).stream
             raw_runs, runs = [], []
             for _ in range(3):
-                raw_runs.append(timed(lambda: sum(1 for _ in stream.stream())))
-                runs.append(timed(lambda: http("POST", path)))
+                raw_runs.append(timed(partial(drain, stream)))
+                runs.append(timed(partial(http, "POST", path)))
             executed[name] = (method, statistics.median(raw_runs), statistics.median(runs), rows)
 
         print(
-            f"\npublic API over HTTP (functions-framework), one emulator, {THREADS} client threads per line, "
+            f"\npublic API over HTTP (functions-framework), one emulator, {threads} client thread(s) per line, "
             f"medians of 4 interleaved {seconds:.0f} s runs:\n"
         )
         print("| measurement | per second | ratio to its baseline | goal |")
@@ -251,7 +258,7 @@ def main() -> int:
         print(f"\nReports over {count:,} tickets (seeded in {seeding:.2f} s, 500 a batch), medians of 3:\n")
         print("| report | method | seconds | raw stream of the fields | time vs raw |")
         print("| --- | --- | --- | --- | --- |")
-        for name, (method, raw_seconds, served_seconds, rows) in executed.items():
+        for name, (method, raw_seconds, served_seconds, _) in executed.items():
             print(
                 f"| {name} | {method} | {served_seconds:.2f} | {raw_seconds:.2f} | "
                 f"{served_seconds / raw_seconds:.2f}x |"
