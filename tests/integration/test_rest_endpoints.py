@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -243,6 +244,31 @@ def test_a_retried_request_with_the_same_idempotency_key_emits_once(db: firestor
     # Without a key, each request is an event of its own.
     assert api("POST", "/v1/custom/orders", key, body).status == 202
     assert len(events_of(db)) == 2
+
+
+def test_a_retry_after_a_crash_between_the_event_and_the_answer_emits_nothing_more(
+    db: firestore.Client, team: str
+) -> None:
+    assert define().status == 200
+    key = key_of(team, ["tickets:write"])
+    headers = {"Idempotency-Key": "order-43"}
+    body = {"sku": "A-1", "quantity": 2}
+    first = api("POST", "/v1/custom/orders", key, body, headers=headers)
+    assert first.status == 202
+    # As if the instance died after emitting, before storing its answer, longer ago than the lease.
+    [record] = list(db.collection_group("idempotencyKeys").stream())
+    record.reference.update(
+        {
+            "state": "in_progress",
+            "status": None,
+            "body": None,
+            "claimedAt": datetime.now(UTC) - timedelta(minutes=5),
+        }
+    )
+    retried = api("POST", "/v1/custom/orders", key, body, headers=headers)
+    assert retried.status == 202
+    assert retried.body == first.body
+    assert list(events_of(db)) == [first.body["eventId"]]
 
 
 def test_a_key_needs_every_scope_of_the_endpoint(db: firestore.Client, team: str) -> None:
