@@ -1,6 +1,8 @@
 """The pipeline of `public_api`, in this order (each refusal a problem document, nothing written):
 
-0. `GET /v1/openapi.json` (openapi.py) is answered first, without a key.
+0. `GET /v1/openapi.json` (openapi.py) is answered first, without a key; then team-defined endpoints
+   (`/v1/custom/...` with a key, `/v1/public/{teamId}/...` without) go to custom.py, which lends this
+   module's key check and body reader.
 1. The path: `/v1/...` as functions-framework and the emulator hand it over (they strip
    `/{project}/{region}/public_api`), or `/api/v1/...` as a Hosting rewrite passes it (it keeps the
    path). A declared body over 1 MiB is 413 before anything else is looked at.
