@@ -6,32 +6,82 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
 from shared.models.api_keys import ApiKeyScope
-from shared.models.base import DocumentId, InputModel, PublicModel, StoredModel, TeamId
+from shared.models.base import (
+    Cursor,
+    DocumentId,
+    InputModel,
+    ListLimit,
+    PublicModel,
+    StoredModel,
+    TeamId,
+)
 
+# Literal segments only (no parameters): one to eight of letters, digits, `_` and `-`.
+MAX_PATH_SEGMENTS = 8
 EndpointPath = Annotated[
-    str, StringConstraints(min_length=1, max_length=512, pattern=r"^/[A-Za-z0-9/_{}.-]*$")
+    str,
+    StringConstraints(
+        min_length=2, max_length=MAX_PATH_SEGMENTS * 65, pattern=r"^(/[A-Za-z0-9_-]{1,64}){1,8}$"
+    ),
 ]
 # The seed's four methods.
 EndpointMethod = Literal["GET", "POST", "PUT", "DELETE"]
 ScopeName = Annotated[ApiKeyScope, Strict(False)]
 Scopes = Annotated[list[ScopeName], Field(max_length=len(ApiKeyScope))]
+# `custom.<name>`: the team's own event types, apart from the product's (`ticket.created`...).
+CustomEventType = Annotated[
+    str, StringConstraints(min_length=8, max_length=71, pattern=r"^custom\.[a-z0-9][a-z0-9_.-]{0,63}$")
+]
+
+
+def _no_dot_segments(path: str) -> str:
+    if any(segment in {".", ".."} for segment in path.split("/")):
+        raise ValueError("must not have . or .. segments")
+    return path
+
+
+# A path under the integration's `baseUrl`: no `.` or `..` segment, no query (the request's own is
+# passed on).
+ProxyPath = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=512, pattern=r"^/[A-Za-z0-9/_.~-]*$"),
+    AfterValidator(_no_dot_segments),
+]
+
+
+class TargetType(StrEnum):
+    EVENT = "event"
+    PROXY = "proxy"
+
+
+class EndpointTarget(InputModel):
+    """What the endpoint does: `event` (`eventType`) or `proxy` (`integrationId`, `path`). One model
+    with the fields of both, checked per type by the service, so that a missing field is named
+    `target.<field>` (a discriminated union would name it `target.<type>.<field>`)."""
+
+    type: Annotated[TargetType, Strict(False)]
+    event_type: CustomEventType | None = None
+    integration_id: DocumentId | None = None
+    path: ProxyPath | None = None
 
 
 class RestEndpointCreate(InputModel):
     """Seed: createRESTEndpoint(teamId, Omit<RESTAPIEndpoint, 'id' | 'createdAt' | 'updatedAt'>).
 
-    `schema` is a JSON Schema the request body must satisfy; `public` endpoints need no API key.
+    `schema` is a JSON Schema (2020-12) the request body must satisfy; `public` endpoints need no API
+    key; a key must hold every one of `scopes` (`admin:full` grants all).
     """
 
     team_id: TeamId
     path: EndpointPath
     method: EndpointMethod
-    scopes: Scopes
+    scopes: Scopes = Field(default_factory=list)
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
     public: bool = False
+    target: EndpointTarget
 
 
 class RestEndpointRef(InputModel):
@@ -41,21 +91,42 @@ class RestEndpointRef(InputModel):
 
 class RestEndpointListQuery(InputModel):
     team_id: TeamId
+    limit: ListLimit = 50
+    cursor: Cursor | None = None
+
+
+class StoredTarget(StoredModel):
+    type: TargetType
+    event_type: str | None = None
+    integration_id: str | None = None
+    path: str | None = None
 
 
 class RestEndpointDoc(StoredModel):
-    """`teams/{teamId}/restEndpoints/{endpointId}`."""
+    """`teams/{teamId}/restEndpoints/{endpointId}`, the id a digest of (method, path): one endpoint per
+    path and method, however many create it at once."""
 
     id: str
     team_id: str
     path: str
     method: EndpointMethod
     scopes: list[str]
-    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    # The schema as JSON text: Firestore maps would reorder keys and refuse some (`$ref`-like names
+    # are fine, but empty keys and deep nesting are not).
+    schema_text: str | None = None
     public: bool = False
     enabled: bool = True
+    target: StoredTarget
+    created_by: str
     created_at: datetime
     updated_at: datetime
+
+
+class TargetPublic(PublicModel):
+    type: TargetType
+    event_type: str | None = None
+    integration_id: str | None = None
+    path: str | None = None
 
 
 class RestEndpointPublic(PublicModel):
@@ -69,8 +140,16 @@ class RestEndpointPublic(PublicModel):
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
     public: bool
     enabled: bool
+    target: TargetPublic
     created_at: datetime
     updated_at: datetime
+
+
+class RestEndpointDeleted(PublicModel):
+    id: str
+    deleted: Literal[True] = True
+    # False when there was nothing to delete (a repeated call): deleting is idempotent.
+    existed: bool
 
 
 TypeDefs = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]

@@ -26,7 +26,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from shared import errors, log
 from shared.ids import digest
 from shared.models.public_api import IdempotencyRecordDoc, IdempotencyState
 from shared.public_api.problems import Problem, invalid
+from shared.public_api.router import Reply
 from shared.store import idempotency as store
 
 HEADER = "Idempotency-Key"
@@ -162,3 +163,27 @@ def abandon(claimed: Claimed) -> None:
     except errors.AppError as error:
         # The lease still frees the key once it is old enough.
         log.warning("idempotency claim not released", recordId=claimed.record.id, code=error.code.value)
+
+
+def run_once(scope: Scope, key: str, raw: Any, run: Callable[[str], Reply]) -> Reply:
+    """`run` (given the claim's resource id) under the key: at most once per key and body; a retry
+    gets the first answer, any answer under 500 (a refusal included)."""
+    begun = begin(scope, key, fingerprint(raw))
+    if isinstance(begun, Replay):
+        return Reply(begun.status, begun.body, {**begun.headers, "Idempotent-Replayed": "true"})
+    try:
+        reply = run(begun.record.resource_id)
+    except Problem as problem:
+        if problem.status < 500:
+            finish(begun, problem.status, json.dumps(problem.body()), problem.headers)
+        else:
+            abandon(begun)
+        raise
+    except BaseException:
+        abandon(begun)
+        raise
+    if reply.status >= 500:
+        abandon(begun)
+    else:
+        finish(begun, reply.status, json.dumps(reply.body), reply.headers)
+    return reply

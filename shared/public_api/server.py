@@ -1,6 +1,8 @@
 """The pipeline of `public_api`, in this order (each refusal a problem document, nothing written):
 
-0. `GET /v1/openapi.json` (openapi.py) is answered first, without a key.
+0. `GET /v1/openapi.json` (openapi.py) is answered first, without a key; then team-defined endpoints
+   (`/v1/custom/...` with a key, `/v1/public/{teamId}/...` without) go to custom.py, which lends this
+   module's key check and body reader.
 1. The path: `/v1/...` as functions-framework and the emulator hand it over (they strip
    `/{project}/{region}/public_api`), or `/api/v1/...` as a Hosting rewrite passes it (it keeps the
    path). A declared body over 1 MiB is 413 before anything else is looked at.
@@ -37,7 +39,7 @@ from shared.api_keys.validation import KeyCheck, validator
 from shared.https import read_body
 from shared.models.api_keys import ApiKeyValidate, ValidationCode
 from shared.models.base import DocumentId
-from shared.public_api import idempotency, openapi
+from shared.public_api import custom, idempotency, openapi
 from shared.public_api.problems import PROBLEM_JSON, FieldProblem, Problem, from_app_error, invalid
 from shared.public_api.problems import from_validation_error as problem_from_validation
 from shared.public_api.router import Call, Matched, Reply, Route
@@ -169,6 +171,13 @@ def _handle(request: Request, rate_headers: dict[str, str]) -> Reply:
     if request.method == "GET" and path == openapi.PATH:
         # The document describes the API, not a team: no key needed (nor counted against one).
         return Reply(200, openapi.document_text())
+    if custom.claims(path):
+        # Team-defined endpoints are not in the route table: their paths are the team's (custom.py).
+        return custom.handle(
+            request,
+            path,
+            custom.Transport(lambda: _authenticate(request, None, rate_headers), lambda: _json_body(request)),
+        )
     match = router().match(request.method, path)
     route = match.route if isinstance(match, Matched) else None
     check = _authenticate(request, route, rate_headers)
@@ -200,28 +209,13 @@ def _idempotent(call: Call, match: Matched, key: str, raw: Any) -> Reply:
     scope = idempotency.Scope(
         call.team_id, call.key_id, match.route.method, match.route.pattern, match.params
     )
-    begun = idempotency.begin(scope, key, idempotency.fingerprint(raw))
-    if isinstance(begun, idempotency.Replay):
-        return Reply(begun.status, begun.body, {**begun.headers, "Idempotent-Replayed": "true"})
-    call = Call(
-        call.team_id, call.key_id, call.params, call.query, call.body, new_id=begun.record.resource_id
-    )
-    try:
-        reply = match.route.handler(call)
-    except Problem as problem:
-        if problem.status < 500:
-            idempotency.finish(begun, problem.status, json.dumps(problem.body()), problem.headers)
-        else:
-            idempotency.abandon(begun)
-        raise
-    except BaseException:
-        idempotency.abandon(begun)
-        raise
-    if reply.status >= 500:
-        idempotency.abandon(begun)
-    else:
-        idempotency.finish(begun, reply.status, json.dumps(reply.body), reply.headers)
-    return reply
+
+    def run(new_id: str) -> Reply:
+        return match.route.handler(
+            Call(call.team_id, call.key_id, call.params, call.query, call.body, new_id=new_id)
+        )
+
+    return idempotency.run_once(scope, key, raw, run)
 
 
 def _too_large() -> Problem:

@@ -259,3 +259,14 @@ def reports(team_id: str) -> str:
 
 def report(team_id: str, report_id: str) -> str:
     return f"{reports(team_id)}/{report_id}"
+
+
+REST_ENDPOINTS = "restEndpoints"
+
+
+def rest_endpoints(team_id: str) -> str:
+    return f"{team(team_id)}/{REST_ENDPOINTS}"
+
+
+def rest_endpoint(team_id: str, endpoint_id: str) -> str:
+    return f"{rest_endpoints(team_id)}/{endpoint_id}"
