@@ -103,6 +103,9 @@ def rest_integration(team: str, base_url: str) -> str:
         ({"schema": {"properties": {"a": {"minimum": "one"}}}}, "schema"),
         ({"schema": {"$ref": "https://example.com/order.json"}}, "schema"),
         ({"schema": {"$ref": "#/$defs/missing"}}, "schema"),
+        # A backtracking regex on a crafted body would hold the shared instance: no patterns at all.
+        ({"schema": {"properties": {"sku": {"type": "string", "pattern": "^(a+)+$"}}}}, "schema"),
+        ({"schema": {"patternProperties": {"^(a|aa)+$": {"type": "string"}}}}, "schema"),
         ({"schema": {"type": "object"}, "method": "GET"}, "schema"),
         ({"schema": {"description": "x" * 70_000}}, "schema"),
         ({"target": {"type": "event"}}, "target.eventType"),

@@ -58,3 +58,21 @@ def test_recursive_local_references_validate_without_fetching_anything() -> None
 def test_the_id_depends_on_method_and_path_only() -> None:
     assert endpoint_id("POST", "/a") == endpoint_id("POST", "/a")
     assert len({endpoint_id("POST", "/a"), endpoint_id("PUT", "/a"), endpoint_id("POST", "/b")}) == 3
+
+
+def test_patterns_are_refused_but_properties_named_like_them_are_not() -> None:
+    from shared.public_api import endpoints
+
+    named = {
+        "type": "object",
+        "properties": {"pattern": {"type": "string"}, "patternProperties": {"type": "string"}},
+    }
+    assert endpoints.check_schema(named)
+    for schema in (
+        {"type": "string", "pattern": "^(a+)+$"},
+        {"items": {"pattern": "x"}},
+        {"patternProperties": {"^a": {"type": "string"}}},
+    ):
+        with pytest.raises(errors.InvalidArgument) as refused:
+            endpoints.check_schema(schema)
+        assert refused.value.field == "schema"
