@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from google.cloud import firestore
-
-from shared import errors
 from shared.models.tickets import AgentCreate, AgentDoc, AgentRole, AgentUpdate
 from shared.store import paths, records
-from shared.store.client import db, translated_errors
 
 
 def new_id(team_id: str) -> str:
@@ -28,37 +24,16 @@ def create(team_id: str, agent_id: str, fields: AgentCreate) -> tuple[AgentDoc, 
     doc = AgentDoc.model_validate(
         {**fields.model_dump(by_alias=True, mode="json"), "id": agent_id, "createdAt": now, "updatedAt": now}
     )
-    try:
-        with translated_errors():
-            db().document(paths.agent(team_id, agent_id)).create(doc.to_firestore())
-    except errors.AlreadyExists:
-        existing = get(team_id, agent_id)
-        if existing is None:
-            raise
-        return existing, False
-    return doc, True
+    return records.create_once(paths.agent(team_id, agent_id), doc)
 
 
 def update(team_id: str, agent_id: str, changes: AgentUpdate) -> AgentDoc | None:
     """Apply the fields given and `updatedAt`, in one transaction; None when absent."""
-    client = db()
-    ref = client.document(paths.agent(team_id, agent_id))
     fields: dict[str, Any] = {
         **changes.model_dump(by_alias=True, exclude_unset=True, mode="json"),
         "updatedAt": datetime.now(UTC),
     }
-
-    @firestore.transactional
-    def apply(transaction: firestore.Transaction) -> AgentDoc | None:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            return None
-        transaction.update(ref, fields)
-        return AgentDoc.model_validate({**(snapshot.to_dict() or {}), **fields, "id": agent_id})
-
-    with translated_errors():
-        result: AgentDoc | None = apply(client.transaction())
-    return result
+    return records.update_fields(AgentDoc, paths.agent(team_id, agent_id), fields)
 
 
 def list_page(

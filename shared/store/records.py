@@ -1,4 +1,5 @@
-"""Reads every team record of the public API shares: a fresh id, one document, a page by `updatedAt`."""
+"""What every team record of the public API shares: a fresh id, one document, a create a retry repeats
+safely, an update in a transaction, a page by `updatedAt`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import BaseModel
 
+from shared import errors
+from shared.models.base import StoredModel
 from shared.store.client import db, from_snapshot, translated_errors
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+StoredT = TypeVar("StoredT", bound=StoredModel)
 
 
 def new_id(collection: str) -> str:
@@ -23,6 +28,39 @@ def get(model: type[ModelT], path: str) -> ModelT | None:
     with translated_errors():
         snapshot = db().document(path).get()
     return from_snapshot(model, snapshot) if snapshot.exists else None
+
+
+def create_once(path: str, doc: StoredT) -> tuple[StoredT, bool]:
+    """Create `doc` at `path` with create(); when it exists already (a retried create under the same
+    idempotency key), the document as it is and False."""
+    try:
+        with translated_errors():
+            db().document(path).create(doc.to_firestore())
+    except errors.AlreadyExists:
+        existing = get(type(doc), path)
+        if existing is None:
+            raise
+        return existing, False
+    return doc, True
+
+
+def update_fields(model: type[ModelT], path: str, fields: dict[str, Any]) -> ModelT | None:
+    """Apply `fields` (Firestore names) to the document in one transaction; the document as it is then,
+    or None when there is none (nothing is created)."""
+    client = db()
+    ref = client.document(path)
+
+    @firestore.transactional
+    def apply(transaction: firestore.Transaction) -> ModelT | None:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            return None
+        transaction.update(ref, fields)
+        return model.model_validate({**(snapshot.to_dict() or {}), **fields, "id": ref.id})
+
+    with translated_errors():
+        result: ModelT | None = apply(client.transaction())
+    return result
 
 
 def page_by_updated(
