@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from shared import errors
-from shared.ids import digest
 from shared.models.api_keys import ApiKeyScope
 from shared.models.base import Page
-from shared.models.helpdesk import ContactCreate, ContactDoc, ContactListQuery, ContactPublic, ContactUpdate
-from shared.pagination import decode_cursor, page_of
-from shared.public_api.problems import Problem, invalid
+from shared.models.helpdesk import ContactCreate, ContactListQuery, ContactPublic, ContactUpdate
+from shared.public_api import listing
+from shared.public_api.problems import Problem
 from shared.public_api.router import Call, Reply, Route
 from shared.store import contacts as store
 
@@ -22,24 +18,17 @@ def _not_found() -> Problem:
     return Problem(404, "not-found", "no contact with this id")
 
 
-def _position(doc: ContactDoc) -> tuple[datetime, str]:
-    if doc.updated_at is None:
-        raise errors.Internal("a listed contact has no updatedAt")
-    return doc.updated_at, doc.id
-
-
 def list_contacts(call: Call) -> Reply:
     query = call.query_as(ContactListQuery)
-    since = query.updated_since.isoformat() if query.updated_since is not None else ""
-    filters = digest("contacts", query.email or "", since, length=16)
-    after = None
-    if query.cursor is not None:
-        try:
-            after = decode_cursor(query.cursor, filters)
-        except errors.InvalidArgument as error:
-            raise invalid(error.message, "#/query/cursor") from None
-    docs = store.list_page(call.team_id, query.email, query.updated_since, after, query.limit + 1)
-    return Reply(200, page_of(docs, query.limit, ContactPublic.from_doc, _position, filters).to_wire())
+    body = listing.page(
+        "contacts",
+        [query.email, query.updated_since],
+        query.limit,
+        query.cursor,
+        lambda after, limit: store.list_page(call.team_id, query.email, query.updated_since, after, limit),
+        ContactPublic.from_doc,
+    )
+    return Reply(200, body)
 
 
 def get_contact(call: Call) -> Reply:

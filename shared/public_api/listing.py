@@ -18,7 +18,7 @@ class Dated(Protocol):
     def id(self) -> str: ...
 
     @property
-    def updated_at(self) -> datetime: ...
+    def updated_at(self) -> datetime | None: ...
 
 
 DocT = TypeVar("DocT", bound=Dated)
@@ -26,6 +26,9 @@ PublicT = TypeVar("PublicT", bound=PublicModel)
 
 
 def _position(doc: Dated) -> tuple[datetime, str]:
+    # Lists are queries ordered by updatedAt, which Firestore answers only with documents that have it.
+    if doc.updated_at is None:
+        raise errors.Internal("a listed record has no updatedAt")
     return doc.updated_at, doc.id
 
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from shared import errors
-from shared.ids import digest
 from shared.models.api_keys import ApiKeyScope
 from shared.models.base import Page
 from shared.models.reports import (
@@ -18,8 +14,8 @@ from shared.models.reports import (
     ReportScheduleSet,
     ReportUpdate,
 )
-from shared.pagination import decode_cursor, page_of
-from shared.public_api.problems import Problem, invalid
+from shared.public_api import listing
+from shared.public_api.problems import Problem
 from shared.public_api.router import Call, Reply, Route
 from shared.reports import export
 from shared.reports.execute import Row, TooLarge, execute
@@ -46,22 +42,17 @@ def _answer(doc: ReportDoc | None, status: int = 200) -> Reply:
     return Reply(status, ReportPublic.from_doc(doc).to_wire())
 
 
-def _position(doc: ReportDoc) -> tuple[datetime, str]:
-    return doc.updated_at, doc.id
-
-
 def list_reports(call: Call) -> Reply:
     query = call.query_as(ReportListQuery)
-    since = query.updated_since.isoformat() if query.updated_since is not None else ""
-    filters = digest("reports", since, length=16)
-    after = None
-    if query.cursor is not None:
-        try:
-            after = decode_cursor(query.cursor, filters)
-        except errors.InvalidArgument as error:
-            raise invalid(error.message, "#/query/cursor") from None
-    docs = store.list_page(call.team_id, query.updated_since, after, query.limit + 1)
-    return Reply(200, page_of(docs, query.limit, ReportPublic.from_doc, _position, filters).to_wire())
+    body = listing.page(
+        "reports",
+        [query.updated_since],
+        query.limit,
+        query.cursor,
+        lambda after, limit: store.list_page(call.team_id, query.updated_since, after, limit),
+        ReportPublic.from_doc,
+    )
+    return Reply(200, body)
 
 
 def get_report(call: Call) -> Reply:

@@ -17,7 +17,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared import errors
 from shared.models.reports import ReportCreate, ReportDoc, ReportFilters, ReportSchedule, ReportUpdate
 from shared.models.sweeps import DueItem
-from shared.store import paging, paths
+from shared.store import paging, paths, records
 from shared.store.client import db, from_snapshot, translated_errors
 
 NEXT_RUN_AT = "schedule.nextRunAt"
@@ -154,16 +154,7 @@ def list_page(
     team_id: str, updated_since: datetime | None, after: tuple[datetime, str] | None, limit: int
 ) -> list[ReportDoc]:
     """Reports by (updatedAt, id) ascending, from `updated_since` on."""
-    collection = db().collection(paths.reports(team_id))
-    query: Any = collection
-    if updated_since is not None:
-        query = query.where(filter=FieldFilter("updatedAt", ">=", updated_since))
-    query = query.order_by("updatedAt").order_by("__name__")
-    if after is not None:
-        updated_at, report_id = after
-        query = query.start_after({"updatedAt": updated_at, "__name__": collection.document(report_id)})
-    with translated_errors():
-        return [from_snapshot(ReportDoc, snapshot) for snapshot in query.limit(limit).stream()]
+    return records.page_by_updated(ReportDoc, paths.reports(team_id), {}, updated_since, after, limit)
 
 
 def reports_due(due_by: datetime, after: DueItem | None, limit: int) -> list[DueItem]:
