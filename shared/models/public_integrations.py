@@ -15,6 +15,7 @@ from shared.models.base import (
     ListLimit,
     Name,
     PublicModel,
+    Timestamp,
     not_null,
     requires_a_change,
 )
@@ -61,14 +62,19 @@ class IntegrationUpdateBody(InputModel):
 
 
 class IntegrationListParams(InputModel):
+    """`GET /v1/integrations`: by (updatedAt, id) like every `/v1` list, so that `updatedSince` pages
+    through changes (the callable `integrations_list` keeps the seed's newest first)."""
+
     type: Annotated[IntegrationType, Strict(False)] | None = None
     limit: ListLimit = 50
     cursor: Cursor | None = None
+    updated_since: Timestamp | None = None
 
 
 class WebhookListParams(InputModel):
     limit: ListLimit = 50
     cursor: Cursor | None = None
+    updated_since: Timestamp | None = None
 
 
 class WebhookCreateBody(InputModel):

@@ -3,9 +3,11 @@ table:
 
 - `/v1/custom/<path>` with an API key: the team is the key's; the key must hold every scope the endpoint
   names (403 naming the first missing one; `admin:full` grants all). 401 and 429 come first, as for
-  every keyed route, then 404 for a (method, path) the team has no enabled endpoint for.
+  every keyed route, then 404 for a path the team has no enabled endpoint at, or 405 with `Allow` for a
+  method the path does not take (the endpoints of a path are one `get_all`: their ids are digests).
 - `/v1/public/{teamId}/<path>` without a key, for endpoints saved with `public: true` only (any other
-  answers 404, as an unknown one does). With no key there is nothing to tell the team by, so the URL
+  answers 404, as an unknown one does, and only public endpoints count towards `Allow`). With no key
+  there is nothing to tell the team by, so the URL
   names it. Each client address has a fixed budget per team (`PUBLIC_BUDGET`), counted by the API
   keys' sliding-window limiter (shared/api_keys/rate_limiter.py) under a synthetic key id, a digest of
   the address; the address is the last `X-Forwarded-For` entry (the one Google's front end appends,
@@ -104,6 +106,16 @@ def _not_found() -> Problem:
     return Problem(404, "not-found", "no such endpoint")
 
 
+def _chosen(by_method: dict[str, RestEndpointDoc], method: str) -> RestEndpointDoc:
+    """The endpoint for `method`; 405 with `Allow` when the path takes other methods only, else 404."""
+    if method in by_method:
+        return by_method[method]
+    if not by_method:
+        raise _not_found()
+    allow = ", ".join(sorted(by_method))
+    raise Problem(405, "method-not-allowed", f"this path takes {allow}", headers={"Allow": allow})
+
+
 def handle(request: Request, path: str, transport: Transport) -> Reply:
     method = request.method
     if path.startswith(PUBLIC_PREFIX):
@@ -112,9 +124,12 @@ def handle(request: Request, path: str, transport: Transport) -> Reply:
             _DOCUMENT_ID.validate_python(team_id)
         except pydantic.ValidationError:
             raise _not_found() from None
-        endpoint = endpoints.find(team_id, method, "/" + rest)
-        if endpoint is None or not endpoint.public:
-            raise _not_found()
+        public = {
+            taken: endpoint
+            for taken, endpoint in endpoints.at_path(team_id, "/" + rest).items()
+            if endpoint.public
+        }
+        endpoint = _chosen(public, method)
         caller = Caller(team_id, digest("public", client_address(request)), "public")
         _admit(caller)
         return _serve(request, endpoint, caller, transport)
@@ -122,9 +137,7 @@ def handle(request: Request, path: str, transport: Transport) -> Reply:
     key_team, key_id = check.validation.team_id, check.validation.key_id
     if key_team is None or key_id is None:
         raise Problem(500, "internal", "a valid key without a team")
-    endpoint = endpoints.find(key_team, method, "/" + path[len(CUSTOM_PREFIX) :])
-    if endpoint is None:
-        raise _not_found()
+    endpoint = _chosen(endpoints.at_path(key_team, "/" + path[len(CUSTOM_PREFIX) :]), method)
     granted = set(check.validation.scopes or ())
     missing = next((scope for scope in endpoint.scopes if not grants(granted, scope)), None)
     if missing is not None:

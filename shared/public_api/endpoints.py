@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import jsonschema
 import referencing
@@ -28,6 +28,7 @@ from shared.ids import digest
 from shared.models.base import Page
 from shared.models.integrations import IntegrationType
 from shared.models.public_api import (
+    EndpointMethod,
     RestEndpointCreate,
     RestEndpointDeleted,
     RestEndpointDoc,
@@ -229,7 +230,8 @@ def delete_endpoint(caller: Caller, data: RestEndpointRef) -> RestEndpointDelete
     return RestEndpointDeleted(id=data.endpoint_id, existed=store.delete(data.team_id, data.endpoint_id))
 
 
-def find(team_id: str, method: str, path: str) -> RestEndpointDoc | None:
-    """The team's enabled endpoint for this method and path (one read: the id is the digest)."""
-    found = store.get(team_id, endpoint_id(method, path))
-    return found if found is not None and found.enabled else None
+def at_path(team_id: str, path: str) -> dict[str, RestEndpointDoc]:
+    """The team's enabled endpoints at this path by method: one round trip (the ids are digests of
+    method and path), so a method the path does not take can be told from a path nobody defined."""
+    ids = [endpoint_id(method, path) for method in get_args(EndpointMethod)]
+    return {found.method: found for found in store.get_many(team_id, ids) if found.enabled}

@@ -16,10 +16,10 @@ from shared import errors
 from shared.auth import Caller, api_key_caller
 from shared.integrations import connection_test, service
 from shared.models.api_keys import ApiKeyScope
-from shared.models.base import Page
+from shared.models.base import Page, PublicModel
 from shared.models.integrations import (
     IntegrationCreated,
-    IntegrationListQuery,
+    IntegrationDoc,
     IntegrationPublic,
     IntegrationRef,
     IntegrationType,
@@ -34,8 +34,10 @@ from shared.models.public_integrations import (
     WebhookListParams,
     WebhookPublic,
 )
+from shared.public_api import listing
 from shared.public_api.problems import FieldProblem, Problem, body_pointer
 from shared.public_api.router import Call, Reply, Route
+from shared.store import integrations as store
 
 INTEGRATIONS = "/v1/integrations"
 INTEGRATION = "/v1/integrations/{id}"
@@ -43,6 +45,7 @@ WEBHOOKS = "/v1/webhooks"
 WEBHOOK = "/v1/webhooks/{id}"
 
 T = TypeVar("T")
+PublicT = TypeVar("PublicT", bound=PublicModel)
 # Fields that name what the route's path names: they point at the path, not the body.
 _PATH_FIELDS = {"integrationId": "#/path/id"}
 
@@ -76,13 +79,29 @@ def _ref(call: Call) -> IntegrationRef:
     return IntegrationRef.model_validate({"teamId": call.team_id, "integrationId": call.params["id"]})
 
 
+def _listed(
+    call: Call,
+    name: str,
+    integration_type: IntegrationType | None,
+    params: IntegrationListParams | WebhookListParams,
+    to_public: Callable[[IntegrationDoc], PublicT],
+) -> Reply:
+    body = listing.page(
+        name,
+        [integration_type, params.updated_since],
+        params.limit,
+        params.cursor,
+        lambda after, limit: store.list_by_updated(
+            call.team_id, integration_type, params.updated_since, after, limit
+        ),
+        to_public,
+    )
+    return Reply(200, body)
+
+
 def list_integrations(call: Call) -> Reply:
     params = call.query_as(IntegrationListParams)
-    query = IntegrationListQuery.model_validate(
-        {"teamId": call.team_id, **params.model_dump(exclude_none=True)}
-    )
-    page = _through_service(lambda caller: service.list_integrations(caller, query), call)
-    return Reply(200, page.to_wire())
+    return _listed(call, "integrations", params.type, params, service.to_public)
 
 
 def get_integration(call: Call) -> Reply:
@@ -126,18 +145,7 @@ def _webhook(call: Call) -> WebhookPublic:
 
 def list_webhooks(call: Call) -> Reply:
     params = call.query_as(WebhookListParams)
-    query = IntegrationListQuery.model_validate(
-        {
-            "teamId": call.team_id,
-            "type": IntegrationType.WEBHOOK.value,
-            **params.model_dump(exclude_none=True),
-        }
-    )
-    page = _through_service(lambda caller: service.list_integrations(caller, query), call)
-    webhooks = Page[WebhookPublic](
-        items=[WebhookPublic.from_doc(item) for item in page.items], next_cursor=page.next_cursor
-    )
-    return Reply(200, webhooks.to_wire())
+    return _listed(call, "webhooks", IntegrationType.WEBHOOK, params, WebhookPublic.from_doc)
 
 
 def create_webhook(call: Call) -> Reply:

@@ -11,7 +11,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import errors
 from shared.models.integrations import IntegrationCredentialsDoc, IntegrationDoc, IntegrationType
-from shared.store import paths
+from shared.store import paths, records
 from shared.store.client import db, from_snapshot, translated_errors
 
 # Collections whose documents hang off an integration by `integrationId`, removed with it.
@@ -70,6 +70,26 @@ def list_page(
         query = query.start_after({"createdAt": created_at, "__name__": collection.document(integration_id)})
     with translated_errors():
         return [_from(snapshot, team_id) for snapshot in query.limit(limit).stream()]
+
+
+def list_by_updated(
+    team_id: str,
+    integration_type: IntegrationType | None,
+    updated_since: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[IntegrationDoc]:
+    """By (updatedAt, id) ascending (records.page_by_updated); `type` is served by the composite index
+    (type, updatedAt)."""
+    return records.page_by_updated(
+        IntegrationDoc,
+        paths.integrations(team_id),
+        {"type": integration_type.value if integration_type is not None else None},
+        updated_since,
+        after,
+        limit,
+        teamId=team_id,
+    )
 
 
 Change = Callable[

@@ -70,12 +70,14 @@ def page_by_updated(
     updated_since: datetime | None,
     after: tuple[datetime, str] | None,
     limit: int,
+    **fields: str,
 ) -> list[ModelT]:
     """Documents by (updatedAt, id) ascending, from `updated_since` on, where each field of `equal` that
     is not None has that value: a client that keeps the last `updatedAt` it saw pages through changes
     without missing one. An equality filter is served by the composite index (field, updatedAt) of
     firestore.indexes.json; several are merged from those indexes. Documents without `updatedAt` are
-    not listed (Firestore orders only documents that have the field); every writer sets it."""
+    not listed (Firestore orders only documents that have the field); every writer sets it. `fields` are
+    added to each document as from_snapshot adds them (`teamId` for documents that do not store it)."""
     reference = db().collection(collection)
     query: Any = reference
     for field, value in equal.items():
@@ -88,4 +90,4 @@ def page_by_updated(
         updated_at, document_id = after
         query = query.start_after({"updatedAt": updated_at, "__name__": reference.document(document_id)})
     with translated_errors():
-        return [from_snapshot(model, snapshot) for snapshot in query.limit(limit).stream()]
+        return [from_snapshot(model, snapshot, **fields) for snapshot in query.limit(limit).stream()]

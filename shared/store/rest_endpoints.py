@@ -31,6 +31,13 @@ def get(team_id: str, endpoint_id: str) -> RestEndpointDoc | None:
     return _from(snapshot, team_id) if snapshot.exists else None
 
 
+def get_many(team_id: str, endpoint_ids: list[str]) -> list[RestEndpointDoc]:
+    """The ones that exist, in one round trip."""
+    refs = [db().document(paths.rest_endpoint(team_id, endpoint_id)) for endpoint_id in endpoint_ids]
+    with translated_errors():
+        return [_from(snapshot, team_id) for snapshot in db().get_all(refs) if snapshot.exists]
+
+
 def list_enabled_page(team_id: str, limit: int, after: tuple[datetime, str] | None) -> list[RestEndpointDoc]:
     """Enabled endpoints, newest first (a composite index: enabled, createdAt desc, __name__ desc)."""
     collection = db().collection(paths.rest_endpoints(team_id))

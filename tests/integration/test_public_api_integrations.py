@@ -6,6 +6,7 @@ answer 404 and change nothing."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from google.cloud import firestore
@@ -245,6 +246,37 @@ def test_webhooks_only_manage_webhook_integrations(db: firestore.Client, team: s
     assert_problem(api("DELETE", f"/v1/webhooks/{rest.body['id']}", admin_key), 404, "not-found")
     assert api("GET", "/v1/webhooks", admin_key).body["items"] == []
     assert stored(db) == before
+
+
+def test_lists_page_by_updated_at_from_updated_since(db: firestore.Client, team: str, admin_key: str) -> None:
+    hook = {"url": "https://hooks.example.com/x", "events": ["ticket.created"]}
+    made = [api("POST", "/v1/webhooks", admin_key, {**hook, "name": f"hook {n}"}).body for n in range(3)]
+    rest = api("POST", "/v1/integrations", admin_key, rest_body("https://api.example.com")).body
+    # The oldest webhook changes last: it comes after the others, and alone from its updatedAt on.
+    changed = api("PATCH", f"/v1/integrations/{made[0]['id']}", admin_key, {"name": "renamed"}).body
+
+    def every(path: str, **query: str) -> list[str]:
+        ids: list[str] = []
+        cursor = None
+        while True:
+            params = {**query, "limit": "2", **({"cursor": cursor} if cursor else {})}
+            page = api("GET", f"{path}?{urlencode(params)}", admin_key)
+            assert page.status == 200, page.body
+            ids += [item["id"] for item in page.body["items"]]
+            cursor = page.body["nextCursor"]
+            if cursor is None:
+                return ids
+
+    assert every("/v1/webhooks") == [made[1]["id"], made[2]["id"], made[0]["id"]]
+    assert every("/v1/integrations") == [made[1]["id"], made[2]["id"], rest["id"], made[0]["id"]]
+    assert every("/v1/integrations", type="rest") == [rest["id"]]
+    assert every("/v1/webhooks", updatedSince=changed["updatedAt"]) == [made[0]["id"]]
+    assert every("/v1/integrations", updatedSince=changed["updatedAt"]) == [made[0]["id"]]
+    # A cursor belongs to its list and its filters.
+    first = api("GET", "/v1/webhooks?limit=1", admin_key).body["nextCursor"]
+    moved = api("GET", f"/v1/integrations?{urlencode({'cursor': first})}", admin_key)
+    assert pointers(moved) == ["#/query/cursor"]
+    assert pointers(api("GET", "/v1/webhooks?updatedSince=yesterday", admin_key)) == ["#/query/updatedSince"]
 
 
 @pytest.mark.parametrize(

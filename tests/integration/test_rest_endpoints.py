@@ -23,6 +23,7 @@ from functions import (
 from shared.models.api_keys import RateLimit
 from shared.models.teams import Role
 from shared.public_api import custom
+from shared.public_api.endpoints import endpoint_id
 from shared.store import members
 from tests.integration.test_public_api import api, assert_problem, pointers
 from tests.support.callables import call
@@ -201,6 +202,35 @@ def test_delete_is_idempotent_and_the_path_then_answers_404(db: firestore.Client
     assert call(rest_endpoints_delete, ref, uid="admin").result["existed"] is False
     assert endpoints_of(db) == {}
     assert_problem(api("POST", "/v1/custom/orders", key, {"sku": "a", "quantity": 1}), 404, "not-found")
+
+
+def test_a_method_the_path_does_not_take_is_405_naming_those_it_takes(
+    db: firestore.Client, team: str
+) -> None:
+    assert define().status == 200
+    assert define(method="PUT").status == 200
+    assert define(method="PUT", path="/orders/old").status == 200
+    key = key_of(team, ["tickets:write"])
+    wrong = api("GET", "/v1/custom/orders", key)
+    assert_problem(wrong, 405, "method-not-allowed")
+    assert wrong.headers["Allow"] == "POST, PUT"
+    # A disabled endpoint is not offered, and a path nobody defined stays 404.
+    db.document(f"teams/{team}/restEndpoints/{endpoint_id('PUT', '/orders')}").update({"enabled": False})
+    assert api("GET", "/v1/custom/orders", key).headers["Allow"] == "POST"
+    assert_problem(api("GET", "/v1/custom/order", key), 404, "not-found")
+    assert events_of(db) == {}
+
+
+def test_a_public_path_offers_only_its_public_methods(db: firestore.Client, team: str) -> None:
+    assert define(path="/signup", public=True, scopes=[]).status == 200
+    assert define(path="/signup", method="PUT").status == 200
+    wrong = api("DELETE", f"/v1/public/{team}/signup")
+    assert_problem(wrong, 405, "method-not-allowed")
+    assert wrong.headers["Allow"] == "POST"
+    # Only private endpoints at a path: without a key, the path is not there.
+    assert define(path="/private").status == 200
+    assert_problem(api("GET", f"/v1/public/{team}/private"), 404, "not-found")
+    assert events_of(db) == {}
 
 
 # ------------------------------------------------------------------ the event target and the scopes
