@@ -1,8 +1,11 @@
-"""Buffered usage counting: `usageCount` and `lastUsed` without a write per validation.
+"""Buffered usage counting: `usageCount`, `lastUsed` and the per-day counters without a write per
+validation.
 
 Validations add to an in-memory buffer; a background thread writes each key's total with one
 `Increment` every few seconds (at most 60 s), so a busy key costs a handful of writes a minute per
-instance instead of one contended write per validation. A failed write puts its counts back.
+instance instead of one contended write per validation. Counts are kept apart by UTC day, so each write
+also adds to its day's counter (`teams/{teamId}/apiKeyUsage/{day}`) exactly. A failed write puts its
+counts back.
 What is lost: counts buffered in an instance that crashes before its next flush (a few seconds' worth).
 """
 
@@ -12,11 +15,12 @@ import atexit
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from shared import log
 from shared.store import api_keys as store
 
+# (teamId, keyId, count, lastUsed): the count is of lastUsed's UTC day; False when the key is gone.
 Writer = Callable[[str, str, int, datetime], bool]
 
 
@@ -35,7 +39,7 @@ class UsageBuffer:
     ) -> None:
         self._flush_seconds = flush_seconds
         self._writer = writer
-        self._pending: dict[tuple[str, str], _Pending] = {}
+        self._pending: dict[tuple[str, str, date], _Pending] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -44,10 +48,11 @@ class UsageBuffer:
         self._wait = wait or self._stopped.wait
 
     def record(self, team_id: str, key_id: str, when: datetime) -> None:
+        slot = (team_id, key_id, when.astimezone(UTC).date())
         with self._lock:
-            pending = self._pending.get((team_id, key_id))
+            pending = self._pending.get(slot)
             if pending is None:
-                self._pending[(team_id, key_id)] = _Pending(1, when)
+                self._pending[slot] = _Pending(1, when)
             else:
                 pending.count += 1
                 if when > pending.last_used:
@@ -70,20 +75,22 @@ class UsageBuffer:
             with self._lock:
                 batch, self._pending = self._pending, {}
             written = 0
-            for (team_id, key_id), pending in batch.items():
+            # Oldest day first, so that a key's `lastUsed` ends at its latest validation.
+            for slot, pending in sorted(batch.items(), key=lambda item: item[1].last_used):
+                team_id, key_id, _ = slot
                 try:
                     if self._writer(team_id, key_id, pending.count, pending.last_used):
                         written += pending.count
                 except Exception as error:  # noqa: BLE001 - keep the counts and try again next time
                     log.warning("api key usage flush failed", keyId=key_id, errorType=type(error).__name__)
-                    self._put_back(team_id, key_id, pending)
+                    self._put_back(slot, pending)
             return written
 
-    def _put_back(self, team_id: str, key_id: str, pending: _Pending) -> None:
+    def _put_back(self, slot: tuple[str, str, date], pending: _Pending) -> None:
         with self._lock:
-            current = self._pending.get((team_id, key_id))
+            current = self._pending.get(slot)
             if current is None:
-                self._pending[(team_id, key_id)] = pending
+                self._pending[slot] = pending
             else:
                 current.count += pending.count
                 current.last_used = max(current.last_used, pending.last_used)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.cloud import firestore
@@ -17,6 +17,8 @@ from shared.store import paths
 from shared.store.client import db, from_snapshot, translated_errors
 
 USAGE_WRITE_TIMEOUT_SECONDS = 10.0
+# Daily usage documents are kept this long (a TTL policy on `expireAt` removes them).
+USAGE_DAYS_KEPT = timedelta(days=400)
 # The rate-limit counters document: `counts` maps a sub-window index to its tokens; `floor` is the
 # lowest index still alive. Indices of sub-windows since the epoch fit 13 digits until the year 2286.
 RATE_COUNTS = "counts"
@@ -128,12 +130,25 @@ def get_index(key_hash: str) -> ApiKeyIndexDoc | None:
 
 
 def add_usage(team_id: str, key_id: str, count: int, last_used: datetime) -> bool:
-    """Add buffered validations to the key's counter; False when the key no longer exists."""
-    body: dict[str, Any] = {"usageCount": Increment(count), "lastUsed": last_used}
+    """Add buffered validations, all of `last_used`'s UTC day, to the key's counter and to that day's
+    per-key counter, in one commit; False (and nothing written) when the key no longer exists."""
+    client = db()
+    day = last_used.astimezone(UTC).date()
+    batch = client.batch()
+    batch.update(
+        client.document(paths.api_key(team_id, key_id)),
+        {"usageCount": Increment(count), "lastUsed": last_used},
+    )
+    started = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    batch.set(
+        client.document(paths.api_key_usage_day(team_id, day)),
+        {"date": started, "keys": {key_id: Increment(count)}, "expireAt": started + USAGE_DAYS_KEPT},
+        merge=True,
+    )
     try:
         with translated_errors():
             # Bounded, so a flush at shutdown cannot hold the instance while Firestore is unreachable.
-            db().document(paths.api_key(team_id, key_id)).update(body, timeout=USAGE_WRITE_TIMEOUT_SECONDS)
+            batch.commit(timeout=USAGE_WRITE_TIMEOUT_SECONDS)
     except errors.NotFound:
         return False
     return True

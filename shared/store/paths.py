@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 TEAMS = "teams"
 MEMBERS = "members"
 API_KEYS = "apiKeys"
@@ -50,6 +52,15 @@ def api_keys(team_id: str) -> str:
 
 def api_key(team_id: str, key_id: str) -> str:
     return f"{api_keys(team_id)}/{key_id}"
+
+
+def api_key_usage_days(team_id: str) -> str:
+    return f"{team(team_id)}/apiKeyUsage"
+
+
+def api_key_usage_day(team_id: str, day: date) -> str:
+    """One document per UTC day: `keys.{keyId}` counts that key's validations of the day."""
+    return f"{api_key_usage_days(team_id)}/{day.isoformat()}"
 
 
 def api_key_index(key_hash: str) -> str:

@@ -247,6 +247,22 @@ def test_usage_is_counted_exactly_once_flushed(db: firestore.Client, team: str) 
     assert stored["usageCount"] == 7
     last_used = datetime.fromisoformat(stored["lastUsed"])
     assert datetime.now(UTC) - last_used < timedelta(seconds=30)
+    # The same count in the day's document, beside other keys' counts of the day.
+    other = create(team).result
+    validate(other["key"])
+    validator().usage.flush()
+    day = db.document(f"teams/{team}/apiKeyUsage/{last_used.astimezone(UTC).date().isoformat()}").get()
+    assert day.to_dict()["keys"] == {created["id"]: 7, other["id"]: 1}
+
+
+def test_a_deleted_key_s_usage_writes_no_day_either(db: firestore.Client, team: str) -> None:
+    created = create(team).result
+    validate(created["key"])
+    db.document(f"teams/{team}/apiKeys/{created['id']}").delete()
+
+    validator().usage.flush()
+
+    assert list(db.collection(f"teams/{team}/apiKeyUsage").stream()) == []
 
 
 def test_another_instances_change_takes_effect_within_the_cache_bound(

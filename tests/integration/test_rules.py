@@ -5,7 +5,7 @@ Clients read what the console shows and write nothing; server-only documents are
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -509,6 +509,24 @@ def test_members_read_reports_and_nobody_writes_them(
     assert as_user.get(path) == allowed
     assert as_user.list(paths.reports(TEAM)) == allowed
     assert as_user.create(paths.reports(TEAM), "rep2") == DENIED
+    assert as_user.update(path) == DENIED
+    assert as_user.delete(path) == DENIED
+    assert db.document(path).get().to_dict() == before
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+def test_members_read_daily_key_usage_and_nobody_writes_it(
+    firestore_emulator: FirestoreEmulator, seeded: str, db: firestore.Client, uid: str | None
+) -> None:
+    path = paths.api_key_usage_day(TEAM, date(2030, 5, 1))
+    db.document(path).set({"date": datetime(2030, 5, 1, tzinfo=UTC), "keys": {"k1": 3}})
+    before = db.document(path).get().to_dict()
+    as_user = client(firestore_emulator, seeded, uid)
+    allowed = OK if uid in MEMBERS else DENIED
+
+    assert as_user.get(path) == allowed
+    assert as_user.list(paths.api_key_usage_days(TEAM)) == allowed
+    assert as_user.create(paths.api_key_usage_days(TEAM), "2030-05-02") == DENIED
     assert as_user.update(path) == DENIED
     assert as_user.delete(path) == DENIED
     assert db.document(path).get().to_dict() == before

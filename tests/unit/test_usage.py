@@ -8,7 +8,7 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -81,6 +81,21 @@ def test_last_used_is_the_latest_time_whatever_the_order(buffers: list[UsageBuff
     buffer.flush()
 
     assert [w.last_used for w in writer.writes] == [latest]
+
+
+def test_counts_are_kept_apart_by_utc_day_and_written_oldest_first(buffers: list[UsageBuffer]) -> None:
+    writer = RecordingWriter()
+    buffer = new_buffer(buffers, writer)
+    midnight = datetime(2030, 5, 2, tzinfo=UTC)
+    before, after = midnight - timedelta(seconds=1), midnight + timedelta(seconds=1)
+    # 23:30 the day before in UTC, written as 01:30 at UTC+2: the UTC day decides.
+    local = (midnight - timedelta(minutes=30)).astimezone(timezone(timedelta(hours=2)))
+    for when in (after, before, after, local):
+        buffer.record("team-a", "key-1", when)
+
+    assert buffer.flush() == 4
+
+    assert [(w.count, w.last_used) for w in writer.writes] == [(2, before), (2, after)]
 
 
 def test_a_flush_empties_the_buffer(buffers: list[UsageBuffer]) -> None:
