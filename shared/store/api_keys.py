@@ -13,7 +13,7 @@ from google.cloud.firestore_v1.transforms import DELETE_FIELD, Increment, Maximu
 
 from shared import errors
 from shared.models.api_keys import ApiKeyDoc, ApiKeyIndexDoc
-from shared.store import paths
+from shared.store import paths, records
 from shared.store.client import db, from_snapshot, translated_errors
 
 USAGE_WRITE_TIMEOUT_SECONDS = 10.0
@@ -64,16 +64,7 @@ def get(team_id: str, key_id: str) -> ApiKeyDoc | None:
 
 def list_page(team_id: str, limit: int, after: tuple[datetime, str] | None) -> list[ApiKeyDoc]:
     """Newest first; `after` is the (createdAt, id) of the last key of the previous page."""
-    collection = db().collection(paths.api_keys(team_id))
-    query = collection.order_by("createdAt", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
-    )
-    if after is not None:
-        created_at, key_id = after
-        query = query.start_after({"createdAt": created_at, "__name__": collection.document(key_id)})
-    with translated_errors():
-        snapshots = list(query.limit(limit).stream())
-    return [_doc_from(snapshot, team_id) for snapshot in snapshots]
+    return records.page_newest_first(ApiKeyDoc, paths.api_keys(team_id), {}, after, limit, teamId=team_id)
 
 
 def update(team_id: str, key_id: str, change: Callable[[ApiKeyDoc], ApiKeyDoc]) -> ApiKeyDoc:

@@ -20,7 +20,7 @@ from shared.models.webhooks import (
     EventSubscriptionDoc,
     SubscriberKind,
 )
-from shared.store import paths, request_logs
+from shared.store import paths, records, request_logs
 from shared.store.client import background, db, from_snapshot, translated_errors
 from shared.store.secrets import sealed_of
 
@@ -161,20 +161,14 @@ def list_deliveries(
     limit: int,
     after: tuple[datetime, str] | None,
 ) -> list[DeliveryDoc]:
-    collection = db().collection(paths.deliveries(team_id))
-    query: Any = collection
-    if status is not None:
-        query = query.where(filter=FieldFilter("status", "==", status.value))
-    if integration_id is not None:
-        query = query.where(filter=FieldFilter("integrationId", "==", integration_id))
-    query = query.order_by("createdAt", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
+    return records.page_newest_first(
+        DeliveryDoc,
+        paths.deliveries(team_id),
+        {"status": status.value if status is not None else None, "integrationId": integration_id},
+        after,
+        limit,
+        teamId=team_id,
     )
-    if after is not None:
-        created_at, delivery_id = after
-        query = query.start_after({"createdAt": created_at, "__name__": collection.document(delivery_id)})
-    with translated_errors():
-        return [_delivery(snapshot, team_id) for snapshot in query.limit(limit).stream()]
 
 
 # ---------------------------------------------------------------- one attempt: one read, one commit

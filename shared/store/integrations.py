@@ -55,21 +55,21 @@ def get_credentials(team_id: str, integration_id: str) -> IntegrationCredentials
     return IntegrationCredentialsDoc.model_validate(snapshot.to_dict()) if snapshot.exists else None
 
 
+def _type_filter(integration_type: IntegrationType | None) -> dict[str, object]:
+    return {"type": integration_type.value if integration_type is not None else None}
+
+
 def list_page(
     team_id: str, integration_type: IntegrationType | None, limit: int, after: tuple[datetime, str] | None
 ) -> list[IntegrationDoc]:
-    collection = db().collection(paths.integrations(team_id))
-    query: Any = collection
-    if integration_type is not None:
-        query = query.where(filter=FieldFilter("type", "==", integration_type.value))
-    query = query.order_by("createdAt", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
+    return records.page_newest_first(
+        IntegrationDoc,
+        paths.integrations(team_id),
+        _type_filter(integration_type),
+        after,
+        limit,
+        teamId=team_id,
     )
-    if after is not None:
-        created_at, integration_id = after
-        query = query.start_after({"createdAt": created_at, "__name__": collection.document(integration_id)})
-    with translated_errors():
-        return [_from(snapshot, team_id) for snapshot in query.limit(limit).stream()]
 
 
 def list_by_updated(
@@ -84,7 +84,7 @@ def list_by_updated(
     return records.page_by_updated(
         IntegrationDoc,
         paths.integrations(team_id),
-        {"type": integration_type.value if integration_type is not None else None},
+        _type_filter(integration_type),
         updated_since,
         after,
         limit,

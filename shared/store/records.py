@@ -63,6 +63,37 @@ def update_fields(model: type[ModelT], path: str, fields: dict[str, Any]) -> Mod
     return result
 
 
+def page_newest_first(
+    model: type[ModelT],
+    collection: str,
+    equal: Mapping[str, object],
+    after: tuple[datetime, str] | None,
+    limit: int,
+    *,
+    order: str = "createdAt",
+    since: datetime | None = None,
+    **fields: str,
+) -> list[ModelT]:
+    """The callables' lists: documents by (`order`, id) descending, newest first, where each field of
+    `equal` that is not None has that value and, with `since`, `order` is at least `since`. `after` is
+    the (`order` value, id) of the previous page's last document. An equality filter needs a composite
+    index (field, `order` desc) in firestore.indexes.json. `fields` as page_by_updated's."""
+    reference = db().collection(collection)
+    query: Any = reference
+    for field, value in equal.items():
+        if value is not None:
+            query = query.where(filter=FieldFilter(field, "==", value))
+    if since is not None:
+        query = query.where(filter=FieldFilter(order, ">=", since))
+    descending = firestore.Query.DESCENDING
+    query = query.order_by(order, direction=descending).order_by("__name__", direction=descending)
+    if after is not None:
+        position, document_id = after
+        query = query.start_after({order: position, "__name__": reference.document(document_id)})
+    with translated_errors():
+        return [from_snapshot(model, snapshot, **fields) for snapshot in query.limit(limit).stream()]
+
+
 def page_by_updated(
     model: type[ModelT],
     collection: str,

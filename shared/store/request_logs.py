@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.models.request_logs import RequestLogDoc
-from shared.store import paths
+from shared.store import paths, records
 from shared.store.client import db, from_snapshot, translated_errors
 
 
@@ -48,17 +47,13 @@ def list_page(
     since: datetime | None,
 ) -> list[RequestLogDoc]:
     """Newest first; `after` is the (timestamp, id) of the previous page's last record."""
-    collection = db().collection(paths.integration_logs(team_id))
-    query: Any = collection.where(filter=FieldFilter("integrationId", "==", integration_id))
-    if success is not None:
-        query = query.where(filter=FieldFilter("success", "==", success))
-    if since is not None:
-        query = query.where(filter=FieldFilter("timestamp", ">=", since))
-    query = query.order_by("timestamp", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
+    return records.page_newest_first(
+        RequestLogDoc,
+        paths.integration_logs(team_id),
+        {"integrationId": integration_id, "success": success},
+        after,
+        limit,
+        order="timestamp",
+        since=since,
+        teamId=team_id,
     )
-    if after is not None:
-        timestamp, record_id = after
-        query = query.start_after({"timestamp": timestamp, "__name__": collection.document(record_id)})
-    with translated_errors():
-        return [_from(snapshot, team_id) for snapshot in query.limit(limit).stream()]

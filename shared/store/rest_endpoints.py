@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.models.public_api import RestEndpointDoc
-from shared.store import paths
+from shared.store import paths, records
 from shared.store.client import db, from_snapshot, translated_errors
 
 
@@ -40,17 +39,9 @@ def get_many(team_id: str, endpoint_ids: list[str]) -> list[RestEndpointDoc]:
 
 def list_enabled_page(team_id: str, limit: int, after: tuple[datetime, str] | None) -> list[RestEndpointDoc]:
     """Enabled endpoints, newest first (a composite index: enabled, createdAt desc, __name__ desc)."""
-    collection = db().collection(paths.rest_endpoints(team_id))
-    query = (
-        collection.where(filter=FieldFilter("enabled", "==", True))
-        .order_by("createdAt", direction=firestore.Query.DESCENDING)
-        .order_by("__name__", direction=firestore.Query.DESCENDING)
+    return records.page_newest_first(
+        RestEndpointDoc, paths.rest_endpoints(team_id), {"enabled": True}, after, limit, teamId=team_id
     )
-    if after is not None:
-        created_at, endpoint_id = after
-        query = query.start_after({"createdAt": created_at, "__name__": collection.document(endpoint_id)})
-    with translated_errors():
-        return [_from(snapshot, team_id) for snapshot in query.limit(limit).stream()]
 
 
 def delete(team_id: str, endpoint_id: str) -> bool:

@@ -21,7 +21,7 @@ from google.cloud.firestore_v1.transforms import ArrayRemove, ArrayUnion, Increm
 from shared import errors
 from shared.models.sweeps import DueItem
 from shared.models.sync import SyncConfigDoc, SyncConflictDoc, SyncRunDoc
-from shared.store import paging, paths
+from shared.store import paging, paths, records
 from shared.store.client import db, from_snapshot, translated_errors
 
 BATCH_LIMIT = 450
@@ -70,17 +70,14 @@ def list_configs(
     team_id: str, integration_id: str | None, limit: int, after: tuple[datetime, str] | None
 ) -> list[SyncConfigDoc]:
     """Newest first (by creation), optionally of one integration."""
-    collection = db().collection(paths.sync_configs(team_id))
-    query: Any = collection
-    if integration_id is not None:
-        query = query.where(filter=FieldFilter("integrationId", "==", integration_id))
-    query = query.order_by("createdAt", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
+    return records.page_newest_first(
+        SyncConfigDoc,
+        paths.sync_configs(team_id),
+        {"integrationId": integration_id},
+        after,
+        limit,
+        teamId=team_id,
     )
-    if after is not None:
-        query = query.start_after({"createdAt": after[0], "__name__": collection.document(after[1])})
-    with translated_errors():
-        return [_config(snapshot, team_id) for snapshot in query.limit(limit).stream()]
 
 
 def update_config(
@@ -180,17 +177,9 @@ def list_runs(
     team_id: str, config_id: str | None, limit: int, after: tuple[datetime, str] | None
 ) -> list[SyncRunDoc]:
     """Newest first."""
-    collection = db().collection(paths.sync_runs(team_id))
-    query: Any = collection
-    if config_id is not None:
-        query = query.where(filter=FieldFilter("configId", "==", config_id))
-    query = query.order_by("createdAt", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
+    return records.page_newest_first(
+        SyncRunDoc, paths.sync_runs(team_id), {"configId": config_id}, after, limit, teamId=team_id
     )
-    if after is not None:
-        query = query.start_after({"createdAt": after[0], "__name__": collection.document(after[1])})
-    with translated_errors():
-        return [_run(snapshot, team_id) for snapshot in query.limit(limit).stream()]
 
 
 def update_config_fields(team_id: str, config_id: str, fields: dict[str, Any]) -> None:
@@ -228,19 +217,14 @@ def get_conflict(team_id: str, conflict_id: str) -> SyncConflictDoc | None:
 def list_conflicts(
     team_id: str, config_id: str | None, status: str | None, limit: int, after: tuple[datetime, str] | None
 ) -> list[SyncConflictDoc]:
-    collection = db().collection(paths.sync_conflicts(team_id))
-    query: Any = collection
-    if config_id is not None:
-        query = query.where(filter=FieldFilter("configId", "==", config_id))
-    if status is not None:
-        query = query.where(filter=FieldFilter("status", "==", status))
-    query = query.order_by("createdAt", direction=firestore.Query.DESCENDING).order_by(
-        "__name__", direction=firestore.Query.DESCENDING
+    return records.page_newest_first(
+        SyncConflictDoc,
+        paths.sync_conflicts(team_id),
+        {"configId": config_id, "status": status},
+        after,
+        limit,
+        teamId=team_id,
     )
-    if after is not None:
-        query = query.start_after({"createdAt": after[0], "__name__": collection.document(after[1])})
-    with translated_errors():
-        return [_conflict(snapshot, team_id) for snapshot in query.limit(limit).stream()]
 
 
 def resolve_conflict(
