@@ -63,6 +63,34 @@ def update_fields(model: type[ModelT], path: str, fields: dict[str, Any]) -> Mod
     return result
 
 
+def _page(
+    model: type[ModelT],
+    collection: str,
+    equal: Mapping[str, object],
+    order: str,
+    direction: str,
+    since: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    fields: Mapping[str, str],
+) -> list[ModelT]:
+    """By (`order`, id) in `direction`, each field of `equal` that is not None equal to its value, `order`
+    at least `since`, after the (`order` value, id) of the previous page's last document."""
+    reference = db().collection(collection)
+    query: Any = reference
+    for field, value in equal.items():
+        if value is not None:
+            query = query.where(filter=FieldFilter(field, "==", value))
+    if since is not None:
+        query = query.where(filter=FieldFilter(order, ">=", since))
+    query = query.order_by(order, direction=direction).order_by("__name__", direction=direction)
+    if after is not None:
+        position, document_id = after
+        query = query.start_after({order: position, "__name__": reference.document(document_id)})
+    with translated_errors():
+        return [from_snapshot(model, snapshot, **fields) for snapshot in query.limit(limit).stream()]
+
+
 def page_newest_first(
     model: type[ModelT],
     collection: str,
@@ -75,23 +103,11 @@ def page_newest_first(
     **fields: str,
 ) -> list[ModelT]:
     """The callables' lists: documents by (`order`, id) descending, newest first, where each field of
-    `equal` that is not None has that value and, with `since`, `order` is at least `since`. `after` is
-    the (`order` value, id) of the previous page's last document. An equality filter needs a composite
-    index (field, `order` desc) in firestore.indexes.json. `fields` as page_by_updated's."""
-    reference = db().collection(collection)
-    query: Any = reference
-    for field, value in equal.items():
-        if value is not None:
-            query = query.where(filter=FieldFilter(field, "==", value))
-    if since is not None:
-        query = query.where(filter=FieldFilter(order, ">=", since))
+    `equal` that is not None has that value and, with `since`, `order` is at least `since`. An equality
+    filter needs a composite index (field, `order` desc) in firestore.indexes.json. `fields` as
+    page_by_updated's."""
     descending = firestore.Query.DESCENDING
-    query = query.order_by(order, direction=descending).order_by("__name__", direction=descending)
-    if after is not None:
-        position, document_id = after
-        query = query.start_after({order: position, "__name__": reference.document(document_id)})
-    with translated_errors():
-        return [from_snapshot(model, snapshot, **fields) for snapshot in query.limit(limit).stream()]
+    return _page(model, collection, equal, order, descending, since, after, limit, fields)
 
 
 def page_by_updated(
@@ -109,16 +125,5 @@ def page_by_updated(
     firestore.indexes.json; several are merged from those indexes. Documents without `updatedAt` are
     not listed (Firestore orders only documents that have the field); every writer sets it. `fields` are
     added to each document as from_snapshot adds them (`teamId` for documents that do not store it)."""
-    reference = db().collection(collection)
-    query: Any = reference
-    for field, value in equal.items():
-        if value is not None:
-            query = query.where(filter=FieldFilter(field, "==", value))
-    if updated_since is not None:
-        query = query.where(filter=FieldFilter("updatedAt", ">=", updated_since))
-    query = query.order_by("updatedAt").order_by("__name__")
-    if after is not None:
-        updated_at, document_id = after
-        query = query.start_after({"updatedAt": updated_at, "__name__": reference.document(document_id)})
-    with translated_errors():
-        return [from_snapshot(model, snapshot, **fields) for snapshot in query.limit(limit).stream()]
+    ascending = firestore.Query.ASCENDING
+    return _page(model, collection, equal, "updatedAt", ascending, updated_since, after, limit, fields)
