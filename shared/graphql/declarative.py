@@ -17,11 +17,11 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLObjectType
 
-from shared.graphql.loaders import Context, Record
-from shared.graphql.scopes import require
+from shared.graphql.loaders import Context, Info, Record
 from shared.graphql.schema import ARGS, PARENT, ResolverSpec, TeamSchemaSpec
+from shared.graphql.scopes import require
 from shared.models.base import is_usable_document_id
 from shared.store.records import Condition
 
@@ -86,13 +86,15 @@ async def _list(context: Context, spec: ResolverSpec, parent: Any, args: dict[st
 
 
 def _resolver(spec: ResolverSpec) -> Any:
-    async def resolve(parent: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
-        context: Context = info.context
+    async def resolve(parent: Any, info: Info, **args: Any) -> Any:
+        context = info.context
         require(context, spec.scope.value)
         if spec.by_id is not None:
             return await _one(context, spec, args.get(spec.by_id))
         if spec.from_field is not None:
-            return await _one(context, spec, parent.get(spec.from_field) if isinstance(parent, dict) else None)
+            return await _one(
+                context, spec, parent.get(spec.from_field) if isinstance(parent, dict) else None
+            )
         return await _list(context, spec, parent, args)
 
     return resolve

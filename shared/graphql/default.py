@@ -18,16 +18,29 @@ from collections.abc import Callable
 from typing import Any
 
 import pydantic
-from graphql import GraphQLEnumType, GraphQLError, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, build_schema
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    build_schema,
+)
 from pydantic import TypeAdapter
 
 from shared import errors
-from shared.graphql.loaders import Context
+from shared.graphql.loaders import Context, Info
 from shared.graphql.schema import DEFAULT_PAGE_SIZE
 from shared.graphql.scopes import require
 from shared.models.api_keys import ApiKeyScope
 from shared.models.base import DocumentId, InputModel
-from shared.models.helpdesk import ContactCreate, ContactDoc, ContactListQuery, ContactPublic, ContactUpdate
+from shared.models.helpdesk import (
+    ContactCreate,
+    ContactDoc,
+    ContactListQuery,
+    ContactPublic,
+    ContactUpdate,
+    TicketDoc,
+)
 from shared.models.tickets import (
     AgentDoc,
     AgentListQuery,
@@ -35,7 +48,6 @@ from shared.models.tickets import (
     CommentCreate,
     CommentListQuery,
     TicketCreate,
-    TicketDoc,
     TicketListQuery,
     TicketPublic,
 )
@@ -44,7 +56,7 @@ from shared.public_api import agents, contacts, listing, tickets
 from shared.public_api.problems import Problem
 from shared.public_api.router import Call, Handler
 
-SDL = '''
+SDL = """
 "The team's helpdesk data. Lists are connections: give endCursor as `after` for the next page."
 type Query {
   contacts(first: Int, after: String): ContactConnection
@@ -143,7 +155,7 @@ input UpdateContactInput {
   phone: String
   company: String
 }
-'''
+"""
 
 _DOCUMENT_ID: TypeAdapter[str] = TypeAdapter(DocumentId)
 Resolver = Callable[..., Any]
@@ -205,11 +217,11 @@ def _call(context: Context, **fields: Any) -> Call:
 # ------------------------------------------------------------------ Query
 
 
-def _list(
-    scope: ApiKeyScope, handler: Handler, model: type[InputModel]
-) -> Resolver:
-    def resolve(_: Any, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None, **filters: Any) -> Any:
-        context: Context = info.context
+def _list(scope: ApiKeyScope, handler: Handler, model: type[InputModel]) -> Resolver:
+    def resolve(
+        _: Any, info: Info, first: int | None = None, after: str | None = None, **filters: Any
+    ) -> Any:
+        context = info.context
         require(context, scope.value)
         query = _page_query(model, first, after, **filters)
         return _connection(_rest(context, handler, _call(context, query=query)))
@@ -218,8 +230,8 @@ def _list(
 
 
 def _item(scope: ApiKeyScope, handler: Handler) -> Resolver:
-    def resolve(_: Any, info: GraphQLResolveInfo, id: str) -> Any:  # noqa: A002 - the argument's name
-        context: Context = info.context
+    def resolve(_: Any, info: Info, id: str) -> Any:
+        context = info.context
         require(context, scope.value)
         return _rest(context, handler, _call(context, params={"id": _document_id(id, "id")}))
 
@@ -229,9 +241,11 @@ def _item(scope: ApiKeyScope, handler: Handler) -> Resolver:
 # ------------------------------------------------------------------ relations
 
 
-def _reference(scope: ApiKeyScope, collection: str, field: str, to_wire: Callable[[dict[str, Any]], Any]) -> Resolver:
-    async def resolve(parent: dict[str, Any], info: GraphQLResolveInfo) -> Any:
-        context: Context = info.context
+def _reference(
+    scope: ApiKeyScope, collection: str, field: str, to_wire: Callable[[dict[str, Any]], Any]
+) -> Resolver:
+    async def resolve(parent: dict[str, Any], info: Info) -> Any:
+        context = info.context
         require(context, scope.value)
         document_id = parent.get(field)
         if not isinstance(document_id, str):
@@ -250,8 +264,8 @@ def _agent_wire(record: dict[str, Any]) -> Any:
     return AgentPublic.from_doc(AgentDoc.model_validate(record)).to_wire()
 
 
-def _comments(parent: dict[str, Any], info: GraphQLResolveInfo, first: int | None = None, after: str | None = None) -> Any:
-    context: Context = info.context
+def _comments(parent: dict[str, Any], info: Info, first: int | None = None, after: str | None = None) -> Any:
+    context = info.context
     require(context, ApiKeyScope.TICKETS_READ.value)
     query = _page_query(CommentListQuery, first, after)
     call = _call(context, params={"id": parent["id"]}, query=query)
@@ -260,11 +274,11 @@ def _comments(parent: dict[str, Any], info: GraphQLResolveInfo, first: int | Non
 
 
 async def _contact_tickets(
-    parent: dict[str, Any], info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
+    parent: dict[str, Any], info: Info, first: int | None = None, after: str | None = None
 ) -> Any:
     """The contact's tickets as `GET /v1/tickets?requesterId=` pages them (the same cursors): the first
     page batched across contacts, a later one (`after`) by the REST handler."""
-    context: Context = info.context
+    context = info.context
     require(context, ApiKeyScope.TICKETS_READ.value)
     if after is not None:
         query = _page_query(TicketListQuery, first, after, requesterId=parent["id"])
@@ -279,18 +293,20 @@ async def _contact_tickets(
 # ------------------------------------------------------------------ Mutation
 
 
-def _create_ticket(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Any:  # noqa: A002
-    context: Context = info.context
+def _create_ticket(_: Any, info: Info, input: dict[str, Any]) -> Any:
+    context = info.context
     require(context, ApiKeyScope.TICKETS_WRITE.value)
     body = _model(TicketCreate, input, "input.")
     return _rest(context, tickets.create_ticket, _call(context, body=body))
 
 
-def _add_comment(_: Any, info: GraphQLResolveInfo, ticketId: str, body: str) -> Any:  # noqa: N803
-    context: Context = info.context
+def _add_comment(_: Any, info: Info, ticketId: str, body: str) -> Any:
+    context = info.context
     require(context, ApiKeyScope.TICKETS_COMMENT.value)
     call = _call(
-        context, params={"id": _document_id(ticketId, "ticketId")}, body=_model(CommentCreate, {"body": body}, "")
+        context,
+        params={"id": _document_id(ticketId, "ticketId")},
+        body=_model(CommentCreate, {"body": body}, ""),
     )
     answer = _rest(context, tickets.add_comment, call)
     if answer is None:
@@ -298,8 +314,8 @@ def _add_comment(_: Any, info: GraphQLResolveInfo, ticketId: str, body: str) -> 
     return answer
 
 
-def _resolve_ticket(_: Any, info: GraphQLResolveInfo, id: str) -> Any:  # noqa: A002
-    context: Context = info.context
+def _resolve_ticket(_: Any, info: Info, id: str) -> Any:
+    context = info.context
     require(context, ApiKeyScope.TICKETS_RESOLVE.value)
     answer = _rest(context, tickets.resolve_ticket, _call(context, params={"id": _document_id(id, "id")}))
     if answer is None:
@@ -307,15 +323,15 @@ def _resolve_ticket(_: Any, info: GraphQLResolveInfo, id: str) -> Any:  # noqa: 
     return answer
 
 
-def _create_contact(_: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Any:  # noqa: A002
-    context: Context = info.context
+def _create_contact(_: Any, info: Info, input: dict[str, Any]) -> Any:
+    context = info.context
     require(context, ApiKeyScope.CONTACTS_WRITE.value)
     body = _model(ContactCreate, input, "input.")
     return _rest(context, contacts.create_contact, _call(context, body=body))
 
 
-def _update_contact(_: Any, info: GraphQLResolveInfo, id: str, input: dict[str, Any]) -> Any:  # noqa: A002
-    context: Context = info.context
+def _update_contact(_: Any, info: Info, id: str, input: dict[str, Any]) -> Any:
+    context = info.context
     require(context, ApiKeyScope.CONTACTS_WRITE.value)
     call = _call(context, params={"id": _document_id(id, "id")}, body=_model(ContactUpdate, input, "input."))
     answer = _rest(context, contacts.update_contact, call)

@@ -22,7 +22,7 @@ walk once per spread, never exponentially.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,7 +108,7 @@ class _Walk:
         self._entered: set[str] = set()
 
     def _first(self, node: FieldNode) -> int | None:
-        for argument in node.arguments:
+        for argument in node.arguments or ():
             if argument.name.value != "first":
                 continue
             value: Any = None
@@ -194,9 +194,7 @@ class _Walk:
                 nodes_cost, nodes_depth = self.selection(_parent(item, named), selection.selection_set)
                 cost, depth = cost + size * nodes_cost, max(depth, 1 + nodes_depth)
             else:
-                other_cost, other_depth = self.selection(
-                    named, SelectionSetNode(selections=(selection,))
-                )
+                other_cost, other_depth = self.selection(named, SelectionSetNode(selections=(selection,)))
                 cost, depth = cost + other_cost, max(depth, other_depth)
         return LIST_COST + cost, 1 + depth
 

@@ -18,9 +18,13 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from graphql import GraphQLResolveInfo
+
 from shared.models.base import is_usable_document_id
 from shared.store import records
 from shared.store.records import MAX_IN_VALUES, Condition, Record
+
+__all__ = ["Context", "Info", "Loader", "Record"]
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -147,3 +151,7 @@ class Context:
                     collection, [*conditions, (parent_field, "==", value)], order_by, limit
                 )
         return grouped
+
+
+# What a resolver gets as `info`: its context is the request's Context.
+Info = GraphQLResolveInfo[Context]

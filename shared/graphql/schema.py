@@ -66,7 +66,8 @@ FieldName = Annotated[
 Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not-in", "array-contains"]
 # `field`, or `-field` for descending.
 OrderBy = Annotated[
-    str, StringConstraints(min_length=1, max_length=201, pattern=r"^-?[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
+    str,
+    StringConstraints(min_length=1, max_length=201, pattern=r"^-?[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$"),
 ]
 
 

@@ -7,10 +7,11 @@
    `/{project}/{region}/public_api`), or `/api/v1/...` as a Hosting rewrite passes it (it keeps the
    path). A declared body over 1 MiB is 413 before anything else is looked at.
 2. The key (keys.py, which `public_graphql` shares): `Authorization: Bearer jk_live_...`, checked by
-   `api_keys_validate`'s validator (its cache, usage and rate limit) with the scope the route needs: 401 (missing, unknown, disabled, expired),
-   429 with `Retry-After`, then 404 / 405 (with `Allow`) for a path or method the table lacks, then
-   403 naming the scope (`admin:full` grants every scope). The team is the key's; nothing in the
-   request names a team, so a key reaches its own team's data only.
+   `api_keys_validate`'s validator (its cache, usage and rate limit) with the scope the route needs:
+   401 (missing, unknown, disabled, expired), 429 with `Retry-After`, then 404 / 405 (with `Allow`)
+   for a path or method the table lacks, then 403 naming the scope (`admin:full` grants every
+   scope). The team is the key's; nothing in the request names a team, so a key reaches its own
+   team's data only.
 3. Input: path parameters (document ids), query parameters (each once, none unknown), then the body
    (JSON, at most 1 MiB read, at most 16 levels deep, an object, the route's model): 400 or 415.
 4. `Idempotency-Key` on POST (idempotency.py), then the handler.
@@ -116,7 +117,9 @@ def _handle(request: Request, rate_headers: dict[str, str]) -> Reply:
         return custom.handle(
             request,
             path,
-            custom.Transport(lambda: keys.authenticate(request, None, rate_headers), lambda: _json_body(request)),
+            custom.Transport(
+                lambda: keys.authenticate(request, None, rate_headers), lambda: _json_body(request)
+            ),
         )
     match = router().match(request.method, path)
     route = match.route if isinstance(match, Matched) else None
