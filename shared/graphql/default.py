@@ -172,14 +172,22 @@ def _document_id(value: Any, name: str) -> str:
         raise _bad_input(f"{name}: 1 to 128 letters, digits, _ or -", name) from None
 
 
+# The REST query parameters a connection's arguments become.
+_PAGE_ARGUMENTS = {"limit": "first", "cursor": "after"}
+
+
 def _model(model: type[InputModel], raw: dict[str, Any], prefix: str) -> InputModel:
     """The REST model of an argument, or BAD_USER_INPUT naming the field (`input.subject`)."""
     try:
         return model.model_validate(raw)
     except pydantic.ValidationError as error:
         problem = errors.from_validation_error(error)
-        field = f"{prefix}{problem.field or ''}".rstrip(".")
-        raise _bad_input(f"{prefix}{problem.message}", field) from None
+        # A problem of the whole object (no field) is named by the argument itself.
+        field = problem.field if problem.field not in {None, "data"} else ""
+        field = _PAGE_ARGUMENTS.get(field or "", field) if not prefix else field
+        reason = problem.details.get("reason", problem.message)
+        named = f"{prefix}{field}".rstrip(".")
+        raise _bad_input(f"{named}: {reason}", named) from None
 
 
 def _rest(context: Context, handler: Handler, call: Call, reads: int = 1) -> Any:

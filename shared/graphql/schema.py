@@ -76,9 +76,10 @@ class ResolverSpec(InputModel):
 
     collection: Annotated[Collection, Strict(False)]
     scope: ScopeName
-    where: Annotated[list[tuple[FieldName, Operator, Any]], Field(max_length=MAX_CONDITIONS)] = Field(
-        default_factory=list
-    )
+    # A condition is a JSON array [field, operator, value] (lax: strict models take no list as a tuple).
+    where: Annotated[
+        list[Annotated[tuple[FieldName, Operator, Any], Strict(False)]], Field(max_length=MAX_CONDITIONS)
+    ] = Field(default_factory=list)
     order_by: OrderBy | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIST_LIMIT)] | None = None
     by_id: str | None = None
