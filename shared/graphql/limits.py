@@ -222,10 +222,20 @@ def measure(
         return 0, 0
     if operation.operation is not OperationType.MUTATION:
         return walk.selection(root, operation.selection_set)
+    # A mutation's root field costs 10 (whatever it answers), plus the selection under its answer.
     cost = depth = 0
     for selection in operation.selection_set.selections:
-        item_cost, item_depth = walk.selection(root, SelectionSetNode(selections=(selection,)))
-        cost, depth = cost + MUTATION_COST + item_cost, max(depth, item_depth)
+        field_def = root.fields.get(selection.name.value) if isinstance(selection, FieldNode) else None
+        answer = get_named_type(field_def.type) if field_def is not None else None
+        if not isinstance(selection, FieldNode):
+            # A fragment at the root: its fields are walked as a query's (never less than they cost).
+            item_cost, item_depth = walk.selection(root, SelectionSetNode(selections=(selection,)))
+            item_depth -= 1
+        elif isinstance(answer, GraphQLObjectType | GraphQLInterfaceType):
+            item_cost, item_depth = walk.selection(answer, selection.selection_set)
+        else:
+            item_cost, item_depth = 0, 0
+        cost, depth = cost + MUTATION_COST + item_cost, max(depth, 1 + item_depth)
     return cost, depth
 
 
