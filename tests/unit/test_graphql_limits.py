@@ -51,10 +51,10 @@ def refusals(query: str, limits: Limits = DEFAULTS, variables: dict[str, Any] | 
         # Mutations: 10 per root field, plus the selection.
         ('mutation { resolveTicket(id: "t") { id requester { id } } }', 10 + 1, 3),
         ('mutation { a: resolveTicket(id: "t") { id } b: resolveTicket(id: "u") { id } }', 20, 2),
-        # A fragment at a mutation's root is counted, never skipped.
+        # A fragment at a mutation's root is counted, never skipped: 10, and its fields as a query's.
         (
             'mutation { ...M } fragment M on Mutation { resolveTicket(id: "t") { requester { id } } }',
-            1 + 1,
+            10 + 1 + 1,
             3,
         ),
         # Fragments count as if written in place; introspection costs nothing.
