@@ -15,7 +15,8 @@ The cost, after Shopify's calculated cost (docs/conventions.md, "GraphQL limits"
 
 Depth counts fields from the root (`{a {b}}` is 2; a connection's `nodes` is a level of its own).
 Introspection fields (`__schema`, `__type`, `__typename`) read no data: they cost nothing and add no
-depth, and they are refused outright where the schema turns introspection off. A fragment's cost and
+depth (their nesting is bounded by graphql-core's own MaxIntrospectionDepthRule, one of the specified
+rules), and they are refused outright where the schema turns introspection off. A fragment's cost and
 depth are computed once per fragment, so a document that spreads one fragment many times costs its
 walk once per spread, never exponentially.
 """
