@@ -1,6 +1,6 @@
 """The GraphQL API's cost, as ratios measured in one run against one Firestore emulator.
 
-    venv/bin/python bench/graphql.py [--seconds 3] [--contacts 200] [--tickets 2000] [--threads 2]
+    venv/bin/python bench/graphql.py [--seconds 5] [--contacts 100] [--tickets 500] [--threads 2]
 
 `public_graphql` is served by functions-framework in a process of its own; a key made by
 `api_keys_create` authenticates every request (the real validator). The depth-3 query of the issue,
@@ -78,9 +78,9 @@ def seed(client: Any, contacts: int, tickets: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--contacts", type=int, default=200)
-    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--contacts", type=int, default=100)
+    parser.add_argument("--tickets", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
