@@ -67,6 +67,7 @@ bench: setup
 	$(PY) bench/cold_start.py
 	$(PY) bench/sync.py | grep -v '"severity"'
 	$(PY) bench/public_api.py | grep -v '"severity"'
+	$(PY) bench/graphql.py | grep -v '"severity"'
 
 ## Mutation testing, outside CI (long: see the README): mutmut over the modules in pyproject.toml's
 ## [tool.mutmut]; prints the mutants no test notices. A subset: make mutate MUTANTS='shared.outbound.*'

@@ -170,25 +170,37 @@ class GraphqlSchemaSet(InputModel):
 
 
 class GraphqlSchemaQuery(InputModel):
+    """getGraphQLSchema: the active schema, or the version `schemaId` (active or not)."""
+
     team_id: TeamId
+    schema_id: DocumentId | None = None
+
+
+class GraphqlSchemaRestore(InputModel):
+    """Make an earlier version (`schemaId`) the team's active schema."""
+
+    team_id: TeamId
+    schema_id: DocumentId
 
 
 class GraphqlSchemaDoc(StoredModel):
-    """`teams/{teamId}/graphqlSchemas/{schemaId}`."""
+    """`teams/{teamId}/graphqlSchemas/{schemaId}`: one version, never rewritten. The resolver map is
+    JSON text: its `where` lists are arrays of arrays, which Firestore cannot store."""
 
     id: str
     team_id: str
     type_defs: str
-    resolvers: dict[str, Any] | None = None
+    resolvers_text: str | None = None
     complexity_limit: int | None = None
     depth_limit: int | None = None
     introspection: bool
+    created_by: str | None = None
     created_at: datetime
     updated_at: datetime
 
 
 class GraphqlSchemaPublic(PublicModel):
-    """Seed: GraphQLSchema."""
+    """Seed: GraphQLSchema, and whether this version is the active one."""
 
     id: str
     team_id: str
@@ -197,8 +209,17 @@ class GraphqlSchemaPublic(PublicModel):
     complexity_limit: int | None = None
     depth_limit: int | None = None
     introspection: bool
+    # Whether this version is the one `public_graphql` serves.
+    active: bool
     created_at: datetime
     updated_at: datetime
+
+
+class NoGraphqlSchema(PublicModel):
+    """getGraphQLSchema's `null`: the team has no active schema (the default schema is served)."""
+
+    def to_wire(self) -> Any:
+        return None
 
 
 # ------------------------------------------------------------------ the REST API's own records

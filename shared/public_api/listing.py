@@ -25,7 +25,7 @@ DocT = TypeVar("DocT", bound=Dated)
 PublicT = TypeVar("PublicT", bound=PublicModel)
 
 
-def _position(doc: Dated) -> tuple[datetime, str]:
+def position(doc: Dated) -> tuple[datetime, str]:
     # Lists are queries ordered by updatedAt, which Firestore answers only with documents that have it.
     if doc.updated_at is None:
         raise errors.Internal("a listed record has no updatedAt")
@@ -38,6 +38,11 @@ def _text(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
+def scope_of(list_name: str, filters: Sequence[object]) -> str:
+    """What a cursor of this list with these filters is bound to (the GraphQL API's cursors share it)."""
+    return digest(list_name, *(_text(value) for value in filters), length=16)
+
+
 def page(
     list_name: str,
     filters: Sequence[object],
@@ -48,7 +53,7 @@ def page(
 ) -> dict[str, Any]:
     """`{items, nextCursor}`: `fetch(after, limit + 1)` reads the documents after the cursor's position;
     a cursor given out for other filters (or another list) is refused, pointing at `cursor`."""
-    scope = digest(list_name, *(_text(value) for value in filters), length=16)
+    scope = scope_of(list_name, filters)
     after = None
     if cursor is not None:
         try:
@@ -56,4 +61,4 @@ def page(
         except errors.InvalidArgument as error:
             raise invalid(error.message, "#/query/cursor") from None
     docs = fetch(after, limit + 1)
-    return page_of(docs, limit, to_public, _position, scope).to_wire()
+    return page_of(docs, limit, to_public, position, scope).to_wire()

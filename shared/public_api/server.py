@@ -6,11 +6,12 @@
 1. The path: `/v1/...` as functions-framework and the emulator hand it over (they strip
    `/{project}/{region}/public_api`), or `/api/v1/...` as a Hosting rewrite passes it (it keeps the
    path). A declared body over 1 MiB is 413 before anything else is looked at.
-2. The key: `Authorization: Bearer jk_live_...`, checked by `api_keys_validate`'s validator (its cache,
-   usage and rate limit) with the scope the route needs: 401 (missing, unknown, disabled, expired),
-   429 with `Retry-After`, then 404 / 405 (with `Allow`) for a path or method the table lacks, then
-   403 naming the scope (`admin:full` grants every scope). The team is the key's; nothing in the
-   request names a team, so a key reaches its own team's data only.
+2. The key (keys.py, which `public_graphql` shares): `Authorization: Bearer jk_live_...`, checked by
+   `api_keys_validate`'s validator (its cache, usage and rate limit) with the scope the route needs:
+   401 (missing, unknown, disabled, expired), 429 with `Retry-After`, then 404 / 405 (with `Allow`)
+   for a path or method the table lacks, then 403 naming the scope (`admin:full` grants every
+   scope). The team is the key's; nothing in the request names a team, so a key reaches its own
+   team's data only.
 3. Input: path parameters (document ids), query parameters (each once, none unknown), then the body
    (JSON, at most 1 MiB read, at most 16 levels deep, an object, the route's model): 400 or 415.
 4. `Idempotency-Key` on POST (idempotency.py), then the handler.
@@ -25,7 +26,6 @@ rate limit has no quota to advertise: its answers carry none of these headers.
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,11 +35,10 @@ from flask import Request, Response
 from pydantic import TypeAdapter
 
 from shared import errors, json_input, log
-from shared.api_keys.validation import KeyCheck, validator
 from shared.https import read_body
-from shared.models.api_keys import ApiKeyValidate, ValidationCode
+from shared.models.api_keys import ValidationCode
 from shared.models.base import DocumentId
-from shared.public_api import custom, idempotency, openapi
+from shared.public_api import custom, idempotency, keys, openapi
 from shared.public_api.problems import PROBLEM_JSON, FieldProblem, Problem, from_app_error, invalid
 from shared.public_api.problems import from_validation_error as problem_from_validation
 from shared.public_api.router import Call, Matched, Reply, Route
@@ -48,7 +47,6 @@ from shared.public_api.routes import router
 MAX_BODY_BYTES = 1024 * 1024
 HOSTING_PREFIX = "/api"
 JSON = "application/json"
-POLICY = "default"
 
 _DOCUMENT_ID: TypeAdapter[str] = TypeAdapter(DocumentId)
 
@@ -106,63 +104,6 @@ def _api_path(path: str) -> str:
     return path
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthenticated("send the API key as Authorization: Bearer jk_live_...")
-    return token.strip()
-
-
-def _unauthenticated(detail: str) -> Problem:
-    return Problem(401, "unauthenticated", detail, headers={"WWW-Authenticate": 'Bearer realm="v1"'})
-
-
-def _rate_headers(check: KeyCheck) -> dict[str, str]:
-    limit, validation = check.rate_limit, check.validation
-    if limit is None or validation.remaining is None:
-        return {}
-    now = time.time()
-    reset_at = validation.reset.timestamp() if validation.reset is not None else now
-    return {
-        "RateLimit-Policy": f'"{POLICY}";q={limit.requests};w={math.ceil(limit.window / 1000)}',
-        "RateLimit": f'"{POLICY}";r={validation.remaining};t={max(0, math.ceil(reset_at - now))}',
-        "X-RateLimit-Limit": str(limit.requests),
-        "X-RateLimit-Remaining": str(validation.remaining),
-        "X-RateLimit-Reset": str(math.ceil(reset_at)),
-    }
-
-
-def _authenticate(request: Request, route: Route | None, rate_headers: dict[str, str]) -> KeyCheck:
-    token = _bearer(request)
-    try:
-        asked = ApiKeyValidate.model_validate(
-            {"key": token, "requiredScopes": [route.scope] if route is not None else None}
-        )
-    except pydantic.ValidationError:
-        raise _unauthenticated("the API key is not valid") from None
-    check = validator().check(asked)
-    code = check.validation.code
-    if code is ValidationCode.NOT_FOUND:
-        raise _unauthenticated("the API key is not valid")
-    if code is ValidationCode.DISABLED:
-        raise _unauthenticated("the API key is disabled")
-    if code is ValidationCode.EXPIRED:
-        raise _unauthenticated("the API key has expired")
-    rate_headers.update(_rate_headers(check))
-    log.bind(teamId=check.validation.team_id, keyId=check.validation.key_id)
-    if code is ValidationCode.RATE_LIMITED:
-        reset = check.validation.reset
-        wait = max(1, math.ceil(reset.timestamp() - time.time())) if reset is not None else 1
-        raise Problem(
-            429,
-            "rate-limited",
-            f"the key's rate limit is reached; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    return check
-
-
 def _handle(request: Request, rate_headers: dict[str, str]) -> Reply:
     declared = request.content_length
     if declared is not None and declared > MAX_BODY_BYTES:
@@ -176,11 +117,13 @@ def _handle(request: Request, rate_headers: dict[str, str]) -> Reply:
         return custom.handle(
             request,
             path,
-            custom.Transport(lambda: _authenticate(request, None, rate_headers), lambda: _json_body(request)),
+            custom.Transport(
+                lambda: keys.authenticate(request, None, rate_headers), lambda: _json_body(request)
+            ),
         )
     match = router().match(request.method, path)
     route = match.route if isinstance(match, Matched) else None
-    check = _authenticate(request, route, rate_headers)
+    check = keys.authenticate(request, route.scope if route is not None else None, rate_headers)
     if not isinstance(match, Matched):
         if not match.allowed:
             raise Problem(404, "not-found", "no such operation: see the API's routes")

@@ -281,3 +281,16 @@ def rest_endpoints(team_id: str) -> str:
 
 def rest_endpoint(team_id: str, endpoint_id: str) -> str:
     return f"{rest_endpoints(team_id)}/{endpoint_id}"
+
+
+GRAPHQL_SCHEMAS = "graphqlSchemas"
+# The field of `teams/{teamId}` naming the active version of the team's GraphQL schema.
+ACTIVE_GRAPHQL_SCHEMA = "activeGraphqlSchemaId"
+
+
+def graphql_schemas(team_id: str) -> str:
+    return f"{team(team_id)}/{GRAPHQL_SCHEMAS}"
+
+
+def graphql_schema(team_id: str, schema_id: str) -> str:
+    return f"{graphql_schemas(team_id)}/{schema_id}"

@@ -127,3 +127,46 @@ def page_by_updated(
     added to each document as from_snapshot adds them (`teamId` for documents that do not store it)."""
     ascending = firestore.Query.ASCENDING
     return _page(model, collection, equal, "updatedAt", ascending, updated_since, after, limit, fields)
+
+
+# ------------------------------------------------------------------ raw reads for the GraphQL API
+
+# A document as read, with its id under "id". Team-defined GraphQL types have no model of ours: the
+# team's schema says which fields it answers, and graphql-core checks each value against its type.
+Record = dict[str, Any]
+# The most values Firestore takes in one `in` filter.
+MAX_IN_VALUES = 30
+
+
+def _record(snapshot: Any) -> Record:
+    return {**(snapshot.to_dict() or {}), "id": snapshot.id}
+
+
+def get_many(collection: str, document_ids: list[str]) -> dict[str, Record]:
+    """The documents of `collection` with these ids that exist, in one `get_all` round trip."""
+    if not document_ids:
+        return {}
+    client = db()
+    refs = [client.document(f"{collection}/{document_id}") for document_id in document_ids]
+    with translated_errors():
+        return {snapshot.id: _record(snapshot) for snapshot in client.get_all(refs) if snapshot.exists}
+
+
+# (field, operator, value) with the operators Firestore takes.
+Condition = tuple[str, str, Any]
+
+
+def query(
+    collection: str, conditions: list[Condition], order_by: list[tuple[str, bool]], limit: int
+) -> list[Record]:
+    """One query: every condition, ordered by (field, descending) pairs then the document name, at most
+    `limit` documents."""
+    reference = db().collection(collection)
+    found: Any = reference
+    for field, operator, value in conditions:
+        found = found.where(filter=FieldFilter(field, operator, value))
+    for field, descending in order_by:
+        found = found.order_by(field, direction=firestore.Query.DESCENDING if descending else "ASCENDING")
+    found = found.order_by("__name__").limit(limit)
+    with translated_errors():
+        return [_record(snapshot) for snapshot in found.stream()]

@@ -550,3 +550,23 @@ def test_members_read_rest_endpoints_and_nobody_writes_them(
     assert as_user.delete(path) == DENIED
     assert db.document(path).get().to_dict() == before
     assert not db.document(f"{paths.rest_endpoints(TEAM)}/ep2").get().exists
+
+
+@pytest.mark.parametrize("uid", USERS, ids=lambda u: u or "signed-out")
+def test_members_read_graphql_schemas_and_nobody_writes_them(
+    firestore_emulator: FirestoreEmulator, seeded: str, db: firestore.Client, uid: str | None
+) -> None:
+    now = datetime.now(UTC)
+    path = f"{paths.graphql_schemas(TEAM)}/gs1"
+    db.document(path).set({"typeDefs": "type Query { a: Int }", "introspection": False, "createdAt": now})
+    before = db.document(path).get().to_dict()
+    as_user = client(firestore_emulator, seeded, uid)
+    allowed = OK if uid in MEMBERS else DENIED
+
+    assert as_user.get(path) == allowed
+    assert as_user.list(paths.graphql_schemas(TEAM)) == allowed
+    assert as_user.create(paths.graphql_schemas(TEAM), "gs2") == DENIED
+    assert as_user.update(path) == DENIED
+    assert as_user.delete(path) == DENIED
+    assert db.document(path).get().to_dict() == before
+    assert not db.document(f"{paths.graphql_schemas(TEAM)}/gs2").get().exists
