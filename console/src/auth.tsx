@@ -24,6 +24,8 @@ export async function signOutNow(): Promise<void> {
 
 const AUTH_MESSAGES: Record<string, string> = {
   "auth/invalid-credential": "Wrong email or password.",
+  "auth/wrong-password": "Wrong email or password.",
+  "auth/user-not-found": "Wrong email or password.",
   "auth/invalid-email": "That is not an email address.",
   "auth/too-many-requests": "Too many attempts; wait a moment.",
 };

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pydantic
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.models.teams import MemberDoc, Role
 from shared.store import paths
@@ -33,7 +34,12 @@ MAX_TEAMS_PER_USER = 200
 def teams_of(uid: str) -> list[tuple[str, Role]]:
     """(team id, role) of every team the user is a member of, through the `uid` field of
     `teams/*/members/{uid}` (a collection-group query; membership documents without it are not found)."""
-    query = db().collection_group(paths.MEMBERS).where("uid", "==", uid).limit(MAX_TEAMS_PER_USER)
+    query = (
+        db()
+        .collection_group(paths.MEMBERS)
+        .where(filter=FieldFilter("uid", "==", uid))
+        .limit(MAX_TEAMS_PER_USER)
+    )
     found: list[tuple[str, Role]] = []
     with translated_errors():
         for snapshot in query.stream():

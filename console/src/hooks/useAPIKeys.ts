@@ -80,7 +80,13 @@ export function useUpdateAPIKey(teamId: string) {
   return useMutation({
     mutationFn: ({ keyId, ...changes }: APIKeyChanges & { keyId: string }) =>
       call<APIKeyChanges & { teamId: string; keyId: string }, APIKey>("api_keys_update", { teamId, keyId, ...changes }),
-    onSuccess: () => client.invalidateQueries({ queryKey: keysOf(teamId) }),
+    onSuccess: (updated) => {
+      // The answer is the key as stored: the list shows it at once, before the refetch.
+      client.setQueryData<Page<APIKey>>(keysOf(teamId), (page) =>
+        page && { ...page, items: page.items.map((key) => (key.id === updated.id ? updated : key)) },
+      );
+      return client.invalidateQueries({ queryKey: keysOf(teamId) });
+    },
   });
 }
 

@@ -40,6 +40,7 @@ export default function ApiKeysTab() {
               <th scope="col">Name</th>
               <th scope="col">Key</th>
               <th scope="col">Scopes</th>
+              <th scope="col">Rate limit</th>
               <th scope="col">Usage</th>
               <th scope="col">Last used</th>
               <th scope="col">Expires</th>
@@ -76,6 +77,8 @@ function KeyRow({ apiKey, canWrite }: { apiKey: APIKey; canWrite: boolean }) {
   const update = useUpdateAPIKey(teamId);
   const remove = useDeleteAPIKey(teamId);
   const [confirming, setConfirming] = useState(false);
+  // The switch shows what was asked for while the change is on its way.
+  const [asked, setAsked] = useState<boolean | null>(null);
   const expired = daysUntil(apiKey.expiresAt) <= 0;
 
   return (
@@ -91,6 +94,7 @@ function KeyRow({ apiKey, canWrite }: { apiKey: APIKey; canWrite: boolean }) {
           </span>
         ))}
       </td>
+      <td>{apiKey.rateLimit ? `${apiKey.rateLimit.requests} per ${apiKey.rateLimit.window / 1000} s` : "none"}</td>
       <td>{apiKey.usageCount}</td>
       <td>{formatDate(apiKey.lastUsed)}</td>
       <td>
@@ -101,12 +105,15 @@ function KeyRow({ apiKey, canWrite }: { apiKey: APIKey; canWrite: boolean }) {
           <label className="switch">
             <input
               type="checkbox"
-              checked={apiKey.enabled}
+              checked={asked ?? apiKey.enabled}
               disabled={update.isPending}
               aria-label={`Enabled: ${apiKey.name}`}
-              onChange={(event) => update.mutate({ keyId: apiKey.id, enabled: event.target.checked })}
+              onChange={(event) => {
+                setAsked(event.target.checked);
+                update.mutate({ keyId: apiKey.id, enabled: event.target.checked }, { onSettled: () => setAsked(null) });
+              }}
             />
-            {apiKey.enabled ? "On" : "Off"}
+            {(asked ?? apiKey.enabled) ? "On" : "Off"}
           </label>
         ) : apiKey.enabled ? (
           "Yes"

@@ -52,7 +52,9 @@ export function SchemaForm({ schema, value, onChange, path, error, editing = fal
         const fieldPath = `${path}.${name}`;
         const errorId = `error-${fieldPath.replace(/\./g, "-")}`;
         const message =
-          error && (error.path === fieldPath || error.path.startsWith(`${fieldPath}.`)) && !property.properties
+          error &&
+          !property.properties &&
+          (error.path === fieldPath || [`${fieldPath}.`, `${fieldPath}[`].some((prefix) => error.path.startsWith(prefix)))
             ? error.message
             : undefined;
         const current = value[name];
