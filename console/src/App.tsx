@@ -91,6 +91,8 @@ function SignedIn({ uid, email }: { uid: string; email: string }) {
 }
 
 function tabFromHash(): number {
+  // oauth_callback sends the browser back to `/?status=...`: the Connections tab reads it.
+  if (new URLSearchParams(window.location.search).has("status")) return TABS.findIndex((tab) => tab.slug === "connections");
   const index = TABS.findIndex((tab) => `#${tab.slug}` === window.location.hash);
   return index < 0 ? 0 : index;
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PROJECT_ID, sign_up
+from tests.e2e.conftest import PROJECT_ID, call_function, sign_up
 
 CONSOLE_URL = "http://127.0.0.1:5000"
 CHROMIUM = "/usr/bin/chromium"
@@ -105,3 +106,21 @@ def sign_in(page: Page, user: User) -> None:
 def open_tab(page: Page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
     expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+
+
+def store_connection(team: Team, provider: str, user_id: str) -> str:
+    stored = call_function(
+        "oauth_tokens_store",
+        {
+            "teamId": team.team_id,
+            "provider": provider,
+            "userId": user_id,
+            "accessToken": f"ya29.{provider}-access-token-value",
+            "refreshToken": f"{provider}-refresh-token-value",
+            "expiresAt": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            "scopes": ["contacts"],
+        },
+        token=team.owner.token,
+    )
+    assert stored.status == 200, stored.body
+    return str(stored.result["id"])

@@ -98,6 +98,8 @@ def test_keys_are_disabled_and_deleted_and_expired_ones_highlighted(
     switch = row.get_by_label("Enabled: Zap key")
     expect(switch).to_be_checked()
     switch.uncheck()
+    expect(switch).to_be_enabled()  # the change has been answered
+    expect(switch).not_to_be_checked()
     expect(row).to_contain_text("Off")
     got = call_function(
         "api_keys_get", {"teamId": team.team_id, "keyId": created.result["id"]}, token=team.owner.token

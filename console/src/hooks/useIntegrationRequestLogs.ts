@@ -1,8 +1,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
 
 import { call, type Page } from "../api";
 import { CACHE } from "./cacheTimes";
+import { useListener } from "./useListener";
 
 export interface RequestLog {
   id: string;
@@ -33,26 +33,16 @@ export function useIntegrationRequestLogs(teamId: string, integrationId: string,
     ...CACHE.integrationLogs,
   });
 
-  useEffect(() => {
-    if (!enabled || !teamId || !integrationId) return undefined;
-    let stop: (() => void) | undefined;
-    let cancelled = false;
-    // The listener's module (and Firestore with it) loads only when a log is opened.
-    void import("../live/requestLogs").then(({ listenToRequestLogs }) =>
-      listenToRequestLogs(teamId, integrationId, limit, (logs) => client.setQueryData(queryKey, logs)).then(
-        (unsubscribe) => {
-          if (cancelled) unsubscribe();
-          else stop = unsubscribe;
-        },
-      ),
-    );
-    return () => {
-      cancelled = true;
-      stop?.();
-    };
-    // queryKey is derived from the other dependencies.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, teamId, integrationId, enabled, limit]);
+  // The listener's module (and Firestore with it) loads only when a log is opened.
+  useListener(
+    enabled && teamId && integrationId
+      ? () =>
+          import("../live/requestLogs").then(({ listenToRequestLogs }) =>
+            listenToRequestLogs(teamId, integrationId, limit, (logs) => client.setQueryData(queryKey, logs)),
+          )
+      : null,
+    [client, teamId, integrationId, enabled, limit],
+  );
 
   return query;
 }

@@ -28,6 +28,8 @@ export interface Integration {
   updatedAt: string;
   lastTestedAt?: string | null;
   lastTestResult?: TestResult | null;
+  /** Webhook integrations: until when the secret replaced by a rotation still signs. */
+  previousSecretExpiresAt?: string | null;
 }
 
 export interface CreatedIntegration extends Integration {

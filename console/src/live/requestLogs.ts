@@ -1,9 +1,10 @@
 // The Firestore listener behind useIntegrationRequestLogs; loaded lazily with Firestore itself.
 // firestore.rules lets members read teams/{teamId}/integrationLogs (tests/integration/test_rules.py).
-import { collection, limit as atMost, onSnapshot, orderBy, query, type Timestamp, where } from "firebase/firestore";
+import { collection, limit as atMost, onSnapshot, orderBy, query, where } from "firebase/firestore";
 
 import { lazyFirestore } from "../firebase";
 import type { RequestLog } from "../hooks/useIntegrationRequestLogs";
+import { isoOrNull } from "./firestoreDates";
 
 export async function listenToRequestLogs(
   teamId: string,
@@ -34,7 +35,7 @@ export async function listenToRequestLogs(
             duration: data.duration as number,
             success: data.success as boolean,
             error: (data.error as string | null | undefined) ?? null,
-            timestamp: (data.timestamp as Timestamp).toDate().toISOString(),
+            timestamp: isoOrNull(data.timestamp) ?? "",
           };
         }),
       ),

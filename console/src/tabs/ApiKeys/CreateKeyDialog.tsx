@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { errorField, errorMessage } from "../../api";
 import { Dialog } from "../../components/Dialog";
 import { FieldError, fieldErrorFor } from "../../components/FieldError";
+import { SecretOnce } from "../../components/SecretOnce";
 import { daysFromNow } from "../../dates";
 import { API_SCOPE_GROUPS, type APIKeyInput, type APIScope, type CreatedAPIKey, useCreateAPIKey } from "../../hooks/useAPIKeys";
 import { useTeam } from "../../team";
@@ -128,45 +129,14 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** The whole key, once: hidden until asked for, copied with a confirmation. */
+/** The whole key, once. */
 function NewKey({ created, onClose }: { created: CreatedAPIKey; onClose: () => void }) {
-  const [shown, setShown] = useState(false);
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopied("yes");
-    } catch {
-      setCopied("failed");
-    }
-  }
-
   return (
     <Dialog title="Your new API key" onClose={onClose}>
       <p>
         Copy the key for <strong>{created.name}</strong> now: it is stored only as a hash and is never shown again.
       </p>
-      <div className="row">
-        <input
-          readOnly
-          type={shown ? "text" : "password"}
-          value={created.key}
-          aria-label="New API key"
-          className="key"
-          onFocus={(e) => e.target.select()}
-        />
-        <button type="button" onClick={() => setShown(!shown)} aria-pressed={shown}>
-          {shown ? "Hide" : "Show"}
-        </button>
-        <button type="button" onClick={() => void copy()}>
-          Copy
-        </button>
-      </div>
-      <p role="status" aria-live="polite" className={copied === "failed" ? "error" : "ok"}>
-        {copied === "yes" && "Copied to the clipboard."}
-        {copied === "failed" && "The browser refused the clipboard: select the key and copy it."}
-      </p>
+      <SecretOnce label="New API key" value={created.key} />
       <div className="actions">
         <button type="button" className="primary" onClick={onClose}>
           Done

@@ -4,6 +4,7 @@ import { errorField, errorMessage } from "../../api";
 import { Dialog } from "../../components/Dialog";
 import { FieldError, fieldErrorFor } from "../../components/FieldError";
 import { Loading } from "../../components/Loading";
+import { SecretOnce } from "../../components/SecretOnce";
 import {
   type CreatedIntegration,
   INTEGRATION_TYPES,
@@ -147,19 +148,13 @@ export function CreateIntegrationDialog({ onClose }: { onClose: () => void }) {
 
 /** A webhook integration's signing secret, answered once by integrations_create. */
 function SigningSecret({ created, onClose }: { created: CreatedIntegration; onClose: () => void }) {
-  const [shown, setShown] = useState(false);
   return (
     <Dialog title="Signing secret" onClose={onClose}>
       <p>
         Deliveries of <strong>{created.name}</strong> are signed with this secret (Standard Webhooks). Keep it
-        now: it is not shown again (rotate it to get a new one).
+        now: it is not shown again (rotate it in the Webhooks tab to get a new one).
       </p>
-      <div className="row">
-        <input readOnly type={shown ? "text" : "password"} value={created.signingSecret ?? ""} aria-label="Signing secret" className="key" />
-        <button type="button" onClick={() => setShown(!shown)} aria-pressed={shown}>
-          {shown ? "Hide" : "Show"}
-        </button>
-      </div>
+      <SecretOnce label="Signing secret" value={created.signingSecret ?? ""} />
       <div className="actions">
         <button type="button" className="primary" onClick={onClose}>
           Done
