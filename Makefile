@@ -80,9 +80,10 @@ integration:
 e2e: console
 	$(EMULATORS) exec -- $(PYTEST) tests/e2e
 
-# The console in headless chromium (Playwright), against the same emulator suite.
+# The console in headless chromium (Playwright), against the same emulator suite. A failing test leaves
+# a screenshot of its page in .browser-results/.
 browser: console /usr/bin/chromium
-	$(EMULATORS) exec -- $(PYTEST) tests/browser
+	$(EMULATORS) exec -- $(PYTEST) tests/browser --screenshot=only-on-failure --output=.browser-results
 
 check: test
 
@@ -101,4 +102,4 @@ mutate: $(VENV)/.installed
 	$(PY) tools/mutate.py $(MUTANTS)
 
 clean:
-	rm -rf $(VENV) tools/node_modules console/node_modules console/dist .emulators .pytest_cache .mypy_cache .ruff_cache mutants
+	rm -rf $(VENV) tools/node_modules console/node_modules console/dist .browser-results .emulators .pytest_cache .mypy_cache .ruff_cache mutants

@@ -42,6 +42,17 @@ function placedError(error: unknown, topFields: readonly string[]) {
   };
 }
 
+/** An error the form has no field for (or a field without its own message place), under the form. */
+function FormError({ errors }: { errors: ReturnType<typeof placedError> | undefined }) {
+  const text = errors?.unplaced ?? (errors?.top && errors.top.field !== "name" ? `${errors.top.field}: ${errors.top.message}` : undefined);
+  if (!text) return null;
+  return (
+    <p role="alert" className="error">
+      {text}
+    </p>
+  );
+}
+
 const CREATE_FIELDS = ["name", "type", "marketplaceId", "description", "config"] as const;
 
 export function CreateIntegrationDialog({ onClose }: { onClose: () => void }) {
@@ -128,11 +139,7 @@ export function CreateIntegrationDialog({ onClose }: { onClose: () => void }) {
             <SchemaForm schema={entry.configSchema} value={config} onChange={setConfig} path="config" error={errors?.config} />
           </fieldset>
         )}
-        {(errors?.unplaced || (errors?.top && errors.top.field !== "name")) && (
-          <p role="alert" className="error">
-            {errors.unplaced ?? `${errors.top?.field}: ${errors.top?.message}`}
-          </p>
-        )}
+        <FormError errors={errors} />
         <div className="actions">
           <button type="button" onClick={onClose}>
             Cancel
@@ -246,11 +253,7 @@ export function EditIntegrationDialog({ integration, onClose }: { integration: I
             />
           </fieldset>
         )}
-        {(errors?.unplaced || (errors?.top && errors.top.field !== "name")) && (
-          <p role="alert" className="error">
-            {errors.unplaced ?? `${errors.top?.field}: ${errors.top?.message}`}
-          </p>
-        )}
+        <FormError errors={errors} />
         <div className="actions">
           <button type="button" onClick={onClose}>
             Cancel

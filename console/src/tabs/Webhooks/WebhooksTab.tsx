@@ -113,7 +113,7 @@ function DeliveryRow({ delivery, to }: { delivery: Delivery; to: string }) {
           )}
           <ol className="attempts">
             {delivery.attempts.map((attempt) => (
-              <li key={attempt.attempt}>
+              <li key={attempt.attempt} value={attempt.attempt}>
                 {formatDate(attempt.at)}: {attempt.statusCode ? `HTTP ${attempt.statusCode}` : (attempt.error ?? "no answer")}{" "}
                 in {Math.round(attempt.durationMs)} ms
               </li>
