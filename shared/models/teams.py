@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from shared.models.base import StoredModel
+from pydantic import Strict
+
+from shared.models.base import InputModel, PublicModel, StoredModel
 
 
 class Role(StrEnum):
@@ -18,6 +21,24 @@ class Role(StrEnum):
 
 
 class MemberDoc(StoredModel):
-    """`teams/{teamId}/members/{uid}`."""
+    """`teams/{teamId}/members/{uid}`. `uid` repeats the document id so that one collection-group query
+    finds a user's memberships (`teams_list`); a document id cannot be matched across collections."""
 
     role: Role
+    uid: str | None = None
+
+
+class TeamListQuery(InputModel):
+    """No filters: the caller's teams are few (a user is a member of a handful)."""
+
+
+class TeamMembershipPublic(PublicModel):
+    team_id: str
+    name: str
+    role: Annotated[Role, Strict(False)]
+
+
+class TeamList(PublicModel):
+    """The caller's teams, by name."""
+
+    items: list[TeamMembershipPublic]

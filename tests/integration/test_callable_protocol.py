@@ -72,16 +72,19 @@ NO_ARGUMENT = [f for f in CALLABLES if takes_no_argument(input_model(f))]
 NEEDS_ARGUMENTS = [f for f in CALLABLES if f not in NO_ARGUMENT]
 
 
-def test_the_no_argument_callables_are_the_catalogue() -> None:
-    assert [f.__name__ for f in NO_ARGUMENT] == ["marketplace_list"]
+def test_the_no_argument_callables_are_the_catalogue_and_the_callers_teams() -> None:
+    assert [f.__name__ for f in NO_ARGUMENT] == ["marketplace_list", "teams_list"]
 
 
 @pytest.mark.parametrize("function", NO_ARGUMENT, ids=lambda f: f.__name__)
-def test_a_callable_without_required_inputs_takes_null_as_no_argument(function: Any) -> None:
-    answer = call(function, None)
+def test_a_callable_without_required_inputs_takes_null_as_no_argument(
+    db: firestore.Client, team: str, function: Any
+) -> None:
+    answer = call(function, None, uid="owner")
 
     assert answer.status == 200, answer.body
-    assert answer.result == call(function, {}).result
+    assert answer.result
+    assert answer.result == call(function, {}, uid="owner").result
 
 
 @pytest.mark.parametrize("function", NEEDS_ARGUMENTS, ids=lambda f: f.__name__)
