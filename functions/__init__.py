@@ -54,6 +54,7 @@ __all__ = [
     "on_contact_written",
     "on_event_created",
     "on_integration_deleted",
+    "on_member_written",
     "on_ticket_comment_created",
     "on_ticket_written",
     "on_webhook_event_created",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared import log
 from shared.auth import Caller
 from shared.models.teams import TeamList, TeamListQuery, TeamMembershipPublic
 from shared.store import members, teams
@@ -17,3 +18,11 @@ def list_my_teams(caller: Caller, _query: TeamListQuery) -> TeamList:
         for team_id, role in memberships
     ]
     return TeamList(items=sorted(items, key=lambda item: (item.name.casefold(), item.team_id)))
+
+
+def member_written(team_id: str, uid: str) -> None:
+    """Keep a membership findable by `teams_list`: the helpdesk writes `teams/{teamId}/members/{uid}` as
+    `{role}`, and a document id cannot be matched by a collection-group query, so `uid` is stamped on it.
+    Idempotent: a document that has it is left alone (so the stamp's own write ends here)."""
+    if members.stamp_uid(team_id, uid):
+        log.info("membership stamped", teamId=team_id, uid=uid)
