@@ -38,7 +38,8 @@ console: console/dist/index.html
 # The browser tier drives Debian's chromium: Playwright's own browser download needs the internet and
 # `playwright install` is never run. apt-get needs root; sudo only when we are not root (CI containers
 # run as root and often have no sudo). A machine that never ran apt-get update gets one first.
-APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+# Noninteractive: a package that asks a question (tzdata on a bare image) must not wait for an answer.
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 /usr/bin/chromium:
 	$(APT_GET) install -y --no-install-recommends chromium || \
 		($(APT_GET) update && $(APT_GET) install -y --no-install-recommends chromium)
