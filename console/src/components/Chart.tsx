@@ -93,7 +93,7 @@ export function BarChart({ title, caption, labels, series, unit = "" }: { title:
   const max = niceMax(Math.max(0, ...totals));
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const slot = (WIDTH - LEFT) / Math.max(labels.length, 1);
-  const barWidth = Math.max(2, slot * 0.7);
+  const barWidth = Math.min(40, Math.max(2, slot * 0.7));
   return (
     <Frame title={title} caption={caption} labels={labels} max={max} unit={unit} series={series}>
       {labels.map((label, index) => {

@@ -37,6 +37,8 @@ const EXAMPLE_RESOLVERS = `{
 export function GraphqlSchemaEditor() {
   const { teamId } = useTeam();
   const active = useGraphQLSchema(teamId);
+  // Held here, not in the form: a save changes the active version, which remounts the form.
+  const save = useSetGraphQLSchema(teamId);
   return (
     <section aria-labelledby="graphql-heading">
       <h3 id="graphql-heading">GraphQL schema</h3>
@@ -48,7 +50,12 @@ export function GraphqlSchemaEditor() {
         </p>
       )}
       {/* Keyed by the active version: a restore refills the editor. */}
-      {active.isSuccess && <SchemaForm key={active.data?.id ?? "default"} schema={active.data} />}
+      {active.isSuccess && <SchemaForm key={active.data?.id ?? "default"} schema={active.data} save={save} />}
+      {save.isSuccess && save.data.id === active.data?.id && (
+        <p role="status" className="ok">
+          Saved: version {save.data.id} is served from now on.
+        </p>
+      )}
       <Versions activeId={active.data?.id} />
     </section>
   );
@@ -58,9 +65,8 @@ function limitOrUndefined(text: string): number | undefined {
   return text.trim() ? Number(text) : undefined;
 }
 
-function SchemaForm({ schema }: { schema: GraphQLSchema | null }) {
-  const { teamId, canWrite } = useTeam();
-  const save = useSetGraphQLSchema(teamId);
+function SchemaForm({ schema, save }: { schema: GraphQLSchema | null; save: ReturnType<typeof useSetGraphQLSchema> }) {
+  const { canWrite } = useTeam();
   const [typeDefs, setTypeDefs] = useState(schema?.typeDefs ?? EXAMPLE_SDL);
   const [resolvers, setResolvers] = useState(schema?.resolvers ? JSON.stringify(schema.resolvers, null, 2) : EXAMPLE_RESOLVERS);
   const [complexity, setComplexity] = useState(String(schema?.complexityLimit ?? ""));
@@ -116,7 +122,10 @@ function SchemaForm({ schema }: { schema: GraphQLSchema | null }) {
           aria-describedby="sdl-error"
         />
       </label>
-      <FieldError id="sdl-error" message={sdlError && (place ? `Line ${place.line}, column ${place.column}: ${sdlError}` : sdlError)} />
+      <FieldError
+        id="sdl-error"
+        message={sdlError && (place ? `Line ${place.line}, column ${place.column}: ${sdlError.replace(/ \(line \d+, column \d+\)$/, "")}` : sdlError)}
+      />
       <label>
         Resolver map (JSON)
         <textarea
@@ -170,11 +179,6 @@ function SchemaForm({ schema }: { schema: GraphQLSchema | null }) {
       {unplaced && (
         <p role="alert" className="error">
           {unplaced}
-        </p>
-      )}
-      {save.isSuccess && (
-        <p role="status" className="ok">
-          Saved: version {save.data.id} is served from now on.
         </p>
       )}
       {canWrite && (

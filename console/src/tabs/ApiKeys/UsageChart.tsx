@@ -14,10 +14,12 @@ export function UsageChart({ keys }: { keys: APIKey[] }) {
   const byDay = new Map(usage.data.map((entry) => [entry.day, entry.keys]));
   const names = new Map(keys.map((key) => [key.id, key.name]));
   const keyIds = [...new Set(usage.data.flatMap((entry) => Object.keys(entry.keys)))];
-  const series = keyIds.map((keyId) => ({
-    name: names.get(keyId) ?? "a deleted key",
-    values: days.map((day) => byDay.get(day)?.[keyId] ?? 0),
-  }));
+  const series = keyIds
+    .map((keyId) => ({
+      name: names.get(keyId) ?? "a deleted key",
+      values: days.map((day) => byDay.get(day)?.[keyId] ?? 0),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const total = series.reduce((sum, item) => sum + item.values.reduce((a, b) => a + b, 0), 0);
   const perKey = series
     .map((item) => `${item.name} ${item.values.reduce((a, b) => a + b, 0)}`)

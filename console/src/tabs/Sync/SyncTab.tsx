@@ -100,7 +100,7 @@ function ConfigRow({ config, name, crms }: { config: SyncConfiguration; name: st
       <td>{formatFrequency(config.frequency)}</td>
       <td>
         {config.fieldMappings.map((mapping) => (
-          <div key={mapping.localField} className="muted">
+          <div key={mapping.localField} className="muted mapping">
             {mapping.localField} {mapping.bidirectional && config.syncDirection === "bidirectional" ? "⇄" : config.syncDirection === "push" ? "→" : "←"}{" "}
             {mapping.remoteField}
             {mapping.transformer && <code> | {mapping.transformer}</code>}
@@ -179,7 +179,7 @@ function RunHistory({ names }: { names: Map<string, string> }) {
             { name: "pushed", values: charted.map((run) => run.pushed) },
             { name: "failed", values: charted.map((run) => run.failed) },
           ]}
-          caption={`The last ${charted.length} runs: ${total("pulled")} records pulled, ${total("pushed")} pushed, ${total("failed")} failed.`}
+          caption={`The last ${charted.length === 1 ? "run" : `${charted.length} runs`}: ${total("pulled")} records pulled, ${total("pushed")} pushed, ${total("failed")} failed.`}
         />
       )}
       {items.length > 0 && (
