@@ -20,6 +20,7 @@ from tests.browser.conftest import (
 from tests.browser.test_key_usage_chart import write_usage
 from tests.e2e.conftest import call_function
 
+USAGE_CHART = "Validations per key per day, last 30 days"
 TABS = ["Integrations", "API Keys", "Connections", "Sync", "Webhooks", "API"]
 # A row each tab shows once its data has loaded (seed_some_work's).
 LOADED = {
@@ -115,6 +116,9 @@ def test_each_tab_is_reachable_by_keyboard_and_screenshotted(
         expect(panel.get_by_role("heading", name=name, exact=True)).to_be_visible()
         if name in LOADED:
             expect(panel.get_by_role("row", name=LOADED[name])).to_be_visible()
+        if name == "API Keys":
+            # The usage chart reads Firestore after the keys have loaded: pictured once it is there.
+            expect(panel.get_by_role("img", name=USAGE_CHART)).to_be_visible()
         # Webhooks, Sync and API are pictured with their data by their own tests.
         if name not in ("Webhooks", "Sync", "API"):
             page.screenshot(path=SCREENSHOTS / f"{name.lower().replace(' ', '-')}.png", full_page=True)
@@ -131,6 +135,7 @@ def test_dark_mode_follows_the_system(browser: Browser, db: firestore.Client, te
     sign_in(page, team.owner)
     open_tab(page, "API Keys")
     expect(page.get_by_role("row", name="Reporting script")).to_be_visible()
+    expect(page.get_by_role("img", name=USAGE_CHART)).to_be_visible()
     background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
     page.screenshot(path=SCREENSHOTS / "api-keys-dark.png", full_page=True)
     context.close()
