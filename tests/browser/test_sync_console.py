@@ -129,6 +129,23 @@ def test_a_configuration_is_made_run_now_and_its_conflict_resolved(
         expect(page.get_by_role("img", name="Records per sync run")).to_be_visible()
         expect(page.locator("figcaption", has_text="The last run:")).to_contain_text("3 records pulled")
 
+        # Edited: the frequency in other units, the mappings as they were.
+        row.get_by_role("button", name="Edit").click()
+        edit = page.get_by_role("dialog", name="Edit sync configuration")
+        expect(edit.get_by_label("Every")).to_have_value("2")
+        expect(edit.get_by_label("Unit")).to_have_value("hours")
+        expect(edit.get_by_label("Transformer 1")).to_have_value("trim | lowercase")
+        edit.get_by_label("Every").fill("30")
+        edit.get_by_label("Unit").select_option("minutes")
+        edit.get_by_role("button", name="Save").click()
+        expect(edit).to_have_count(0)
+        expect(row).to_contain_text("every 30 minutes")
+        [edited] = call_function(
+            "sync_configs_list", {"teamId": team.team_id}, token=team.owner.token
+        ).result["items"]
+        assert edited["frequency"] == 1_800_000
+        assert edited["fieldMappings"] == config["fieldMappings"]
+
     contacts = {doc.get("email"): doc.id for doc in db.collection(f"teams/{team.team_id}/contacts").stream()}
     assert set(contacts) == {"ada@example.com", "grace@example.com", "alan@example.com"}
     ada = contacts["ada@example.com"]

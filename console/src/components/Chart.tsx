@@ -24,7 +24,9 @@ function niceMax(value: number): number {
 /** The x labels to print: at most 8, evenly spaced, so they never overlap. */
 function shownLabels(labels: string[]): Set<number> {
   const every = Math.max(1, Math.ceil(labels.length / 8));
-  return new Set(labels.map((_, index) => index).filter((index) => index % every === 0 || index === labels.length - 1));
+  const last = labels.length - 1;
+  // The last label too when it does not crowd the one before it.
+  return new Set(labels.map((_, index) => index).filter((index) => index % every === 0 || (index === last && last % every > every / 2)));
 }
 
 function Frame({
