@@ -19,6 +19,8 @@ export interface Page<Item> {
 interface ErrorDetails {
   field?: string;
   reason?: string;
+  line?: number;
+  column?: number;
 }
 
 function detailsOf(error: unknown): ErrorDetails | undefined {
@@ -38,4 +40,10 @@ export function errorMessage(error: unknown): string {
   if (details?.reason) return details.reason;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Where in a text field the error is (graphql_schema_set's SDL errors carry `line` and `column`). */
+export function errorPlace(error: unknown): { line: number; column: number } | undefined {
+  const details = detailsOf(error);
+  return details?.line && details.column ? { line: details.line, column: details.column } : undefined;
 }

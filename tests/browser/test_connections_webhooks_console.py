@@ -87,6 +87,10 @@ def test_a_failed_delivery_is_retried_and_the_signing_secret_rotated(
         delivery = page.get_by_role("row", name="ticket.created to Ticket receiver")
         expect(delivery).to_contain_text("failed")
         expect(delivery).to_contain_text("HTTP 500")
+        rate = page.get_by_role("figure").filter(
+            has=page.get_by_role("img", name="Delivery success rate per day")
+        )
+        expect(rate.locator("figcaption")).to_contain_text("0 of 1 finished deliveries succeeded (0%)")
         refused = len(receiver.received)
         assert refused == 8
 
@@ -106,6 +110,7 @@ def test_a_failed_delivery_is_retried_and_the_signing_secret_rotated(
     expect(delivery.locator("ol.attempts li")).to_have_count(8)
     expect(delivery.locator("ol.attempts li").last).to_contain_text("HTTP 200")
     expect(delivery.get_by_role("button", name="Retry")).to_have_count(0)
+    expect(rate.locator("figcaption")).to_contain_text("1 of 1 finished deliveries succeeded (100%)")
     page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
 
     secrets = page.get_by_role("row", name="Ticket receiver", exact=True)

@@ -69,6 +69,12 @@ def test_a_marketplace_webhook_is_created_tested_logged_live_and_deleted(page: P
         "service unavailable"
     )
     expect(entries).to_have_count(3)  # the header and two records
+    latency = log.get_by_role("figure").filter(
+        has=page.get_by_role("img", name="Request latency of Local receiver")
+    )
+    expect(latency.locator("figcaption")).to_contain_text("2 requests: median")
+    expect(latency.locator("figcaption")).to_contain_text(", 1 failed.")
+    expect(latency.locator("circle")).to_have_count(2)
 
     row.get_by_role("button", name="Edit").click()
     edit = page.get_by_role("dialog", name="Edit Local receiver")

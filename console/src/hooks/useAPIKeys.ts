@@ -109,3 +109,22 @@ export function useValidateAPIKey(teamId: string) {
     mutationFn: (key: string) => call<{ key: string; teamId: string }, KeyValidation>("api_keys_validate", { key, teamId }),
   });
 }
+
+export interface KeyUsageDay {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  /** Validations per key id that day. */
+  keys: Record<string, number>;
+}
+
+/** The last `days` UTC days of validations per key (one Firestore query; 5 min cache, as the keys'
+ * usage counts are flushed every few seconds and a chart of days needs no more). */
+export function useAPIKeyUsage(teamId: string, days = 30) {
+  const fromDay = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  return useQuery({
+    queryKey: ["apiKeyUsage", teamId, fromDay],
+    queryFn: () => import("../live/apiKeyUsage").then(({ readKeyUsage }) => readKeyUsage(teamId, fromDay)),
+    enabled: Boolean(teamId),
+    staleTime: 5 * 60_000,
+  });
+}

@@ -1,9 +1,13 @@
-// Part 2 of the console (issue 13) builds this tab; until then it says so.
+// The team's public API: its own REST endpoints and its GraphQL schema.
+import { GraphqlSchemaEditor } from "./GraphqlSchemaEditor";
+import { RestEndpoints } from "./RestEndpoints";
+
 export default function ApiTab() {
   return (
     <div className="tab">
       <h2>API</h2>
-      <p className="empty">Coming: this tab is part of the console's next step.</p>
+      <RestEndpoints />
+      <GraphqlSchemaEditor />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { daysUntil, formatDate } from "../../dates";
 import { type APIKey, useAPIKeys, useDeleteAPIKey, useUpdateAPIKey } from "../../hooks/useAPIKeys";
 import { useTeam } from "../../team";
 import { CreateKeyDialog } from "./CreateKeyDialog";
+import { UsageChart } from "./UsageChart";
 
 const WARN_DAYS = 7;
 
@@ -55,6 +56,7 @@ export default function ApiKeysTab() {
           </tbody>
         </table>
       )}
+      {keys.isSuccess && <UsageChart keys={keys.data.items} />}
       {creating && <CreateKeyDialog onClose={() => setCreating(false)} />}
     </div>
   );

@@ -3,9 +3,10 @@ import { type FormEvent, useState } from "react";
 import { errorField, errorMessage } from "../../api";
 import { Dialog } from "../../components/Dialog";
 import { FieldError, fieldErrorFor } from "../../components/FieldError";
+import { ScopePicker } from "../../components/ScopePicker";
 import { SecretOnce } from "../../components/SecretOnce";
 import { daysFromNow } from "../../dates";
-import { API_SCOPE_GROUPS, type APIKeyInput, type APIScope, type CreatedAPIKey, useCreateAPIKey } from "../../hooks/useAPIKeys";
+import { type APIKeyInput, type APIScope, type CreatedAPIKey, useCreateAPIKey } from "../../hooks/useAPIKeys";
 import { useTeam } from "../../team";
 
 const FIELDS = ["name", "scopes", "expiresAt", "rateLimit"] as const;
@@ -27,10 +28,6 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
   const errorOf = (field: Field) =>
     localErrors[field] ?? (serverField === field ? errorMessage(create.error) : undefined);
   const unplacedError = create.isError && !serverField ? errorMessage(create.error) : undefined;
-
-  function toggle(scope: APIScope, on: boolean) {
-    setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));
-  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -63,23 +60,13 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
           />
         </label>
         <FieldError id="key-name-error" message={errorOf("name")} />
-        <fieldset aria-describedby="key-scopes-error" aria-invalid={Boolean(errorOf("scopes"))}>
-          <legend>Scopes</legend>
-          <div className="scope-groups">
-            {API_SCOPE_GROUPS.map(({ group, scopes: groupScopes }) => (
-              <fieldset key={group} className="scope-group">
-                <legend>{group}</legend>
-                {groupScopes.map((scope) => (
-                  <label key={scope} className="check">
-                    <input type="checkbox" checked={scopes.includes(scope)} onChange={(e) => toggle(scope, e.target.checked)} />
-                    {scope}
-                  </label>
-                ))}
-              </fieldset>
-            ))}
-          </div>
-          <p className="hint">admin:full grants every other scope.</p>
-        </fieldset>
+        <ScopePicker
+          value={scopes}
+          onChange={setScopes}
+          errorId="key-scopes-error"
+          invalid={Boolean(errorOf("scopes"))}
+          hint="admin:full grants every other scope."
+        />
         <FieldError id="key-scopes-error" message={errorOf("scopes")} />
         <label>
           Expires in (days)

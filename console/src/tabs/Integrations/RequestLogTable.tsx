@@ -1,8 +1,9 @@
 import { errorMessage } from "../../api";
+import { LineChart } from "../../components/Chart";
 import { Loading } from "../../components/Loading";
 import { formatDate } from "../../dates";
 import type { Integration } from "../../hooks/useIntegrations";
-import { useIntegrationRequestLogs } from "../../hooks/useIntegrationRequestLogs";
+import { type RequestLog, useIntegrationRequestLogs } from "../../hooks/useIntegrationRequestLogs";
 import { useTeam } from "../../team";
 
 export function RequestLogTable({ integration }: { integration: Integration }) {
@@ -21,6 +22,7 @@ export function RequestLogTable({ integration }: { integration: Integration }) {
         </p>
       )}
       {logs.isSuccess && logs.data.length === 0 && <p className="empty">No requests yet.</p>}
+      {logs.isSuccess && logs.data.length > 0 && <LatencyChart logs={logs.data} name={integration.name} />}
       {logs.isSuccess && logs.data.length > 0 && (
         <table aria-label={title}>
           <thead>
@@ -48,5 +50,22 @@ export function RequestLogTable({ integration }: { integration: Integration }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** Each request's duration, oldest to newest (the log is newest first). */
+function LatencyChart({ logs, name }: { logs: RequestLog[]; name: string }) {
+  const ordered = [...logs].reverse();
+  const durations = ordered.map((log) => log.duration);
+  const sorted = [...durations].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  return (
+    <LineChart
+      title={`Request latency of ${name}`}
+      labels={ordered.map((log) => new Date(log.timestamp).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" }))}
+      series={[{ name: "duration", values: durations }]}
+      unit=" ms"
+      caption={`${logs.length} requests: median ${Math.round(median)} ms, slowest ${Math.round(sorted[sorted.length - 1] ?? 0)} ms, ${logs.filter((log) => !log.success).length} failed.`}
+    />
   );
 }

@@ -3,6 +3,7 @@
 import { useState } from "react";
 
 import { errorMessage } from "../../api";
+import { LineChart } from "../../components/Chart";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Loading } from "../../components/Loading";
 import { SecretOnce } from "../../components/SecretOnce";
@@ -45,6 +46,7 @@ export default function WebhooksTab() {
         </p>
       )}
       {deliveries.isSuccess && deliveries.data.items.length === 0 && <p className="empty">No deliveries yet.</p>}
+      {deliveries.isSuccess && deliveries.data.items.length > 0 && <SuccessRateChart deliveries={deliveries.data.items} />}
       {deliveries.isSuccess && deliveries.data.items.length > 0 && (
         <table aria-label="Deliveries">
           <thead>
@@ -189,5 +191,33 @@ function SecretRow({ integration }: { integration: Integration }) {
         )}
       </td>
     </tr>
+  );
+}
+
+/** Per day (of creation), the share of finished deliveries that succeeded; pending and retrying ones
+ * have no outcome yet and are left out. */
+function SuccessRateChart({ deliveries }: { deliveries: Delivery[] }) {
+  const perDay = new Map<string, { succeeded: number; finished: number }>();
+  for (const delivery of deliveries) {
+    if (delivery.status === "pending" || delivery.status === "retrying") continue;
+    const day = delivery.createdAt.slice(0, 10);
+    const entry = perDay.get(day) ?? { succeeded: 0, finished: 0 };
+    entry.finished += 1;
+    if (delivery.status === "succeeded") entry.succeeded += 1;
+    perDay.set(day, entry);
+  }
+  const days = [...perDay.keys()].sort();
+  if (days.length === 0) return null;
+  const succeeded = days.reduce((sum, day) => sum + perDay.get(day)!.succeeded, 0);
+  const finished = days.reduce((sum, day) => sum + perDay.get(day)!.finished, 0);
+  return (
+    <LineChart
+      title="Delivery success rate per day"
+      labels={days.map((day) => day.slice(5))}
+      series={[{ name: "succeeded", values: days.map((day) => (100 * perDay.get(day)!.succeeded) / perDay.get(day)!.finished) }]}
+      unit="%"
+      max={100}
+      caption={`${succeeded} of ${finished} finished deliveries succeeded (${Math.round((100 * succeeded) / finished)}%) over ${days.length} ${days.length === 1 ? "day" : "days"}, of the latest ${deliveries.length} shown.`}
+    />
   );
 }
