@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PROJECT_ID = "demo-integrations"
+QUEUES_RETRY_SECONDS = 5.0
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -61,6 +62,7 @@ def main() -> int:
     time.sleep(5)  # let the functions emulator register the task queues
 
     import firebase_admin
+    import firebase_admin.exceptions
 
     from shared import log
 
@@ -79,6 +81,11 @@ def main() -> int:
                 try:
                     with log.bound(function=name):
                         sweep.start()
+                except firebase_admin.exceptions.NotFoundError:
+                    # The functions emulator registers the task queues after it loads every function,
+                    # which can come after its port answers: try again shortly, not a period later.
+                    next_run[name] = now + QUEUES_RETRY_SECONDS
+                    log.info("task queues not registered yet; retrying", job=name)
                 except Exception as error:  # noqa: BLE001 - a failed run is logged; the next one comes
                     log.exception("local scheduled job failed", error)
         time.sleep(5)
