@@ -23,6 +23,32 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
   );
 }
 
+/** A form dialog's footer: Cancel, and the submit button, which says what it is doing while pending. */
+export function FormActions({
+  label,
+  pendingLabel,
+  pending,
+  disabled = false,
+  onCancel,
+}: {
+  label: string;
+  pendingLabel: string;
+  pending: boolean;
+  disabled?: boolean;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="actions">
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" className="primary" disabled={pending || disabled}>
+        {pending ? pendingLabel : label}
+      </button>
+    </div>
+  );
+}
+
 /** "Delete X?" with the consequence spelled out, Cancel focused first. */
 export function ConfirmDialog({
   title,

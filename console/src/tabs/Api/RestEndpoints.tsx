@@ -2,7 +2,7 @@
 import { type FormEvent, useState } from "react";
 
 import { errorField, errorMessage } from "../../api";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { ConfirmDialog, Dialog, FormActions } from "../../components/Dialog";
 import { FieldError, fieldErrorFor } from "../../components/FieldError";
 import { Loading } from "../../components/Loading";
 import { ScopePicker } from "../../components/ScopePicker";
@@ -256,14 +256,7 @@ function CreateEndpointDialog({ onClose }: { onClose: () => void }) {
             {unplaced}
           </p>
         )}
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create"}
-          </button>
-        </div>
+        <FormActions label="Create" pendingLabel="Creating…" pending={create.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 
 import { errorField, errorMessage } from "../../api";
-import { Dialog } from "../../components/Dialog";
+import { Dialog, FormActions } from "../../components/Dialog";
 import { FieldError, fieldErrorFor } from "../../components/FieldError";
 import { ScopePicker } from "../../components/ScopePicker";
 import { SecretOnce } from "../../components/SecretOnce";
@@ -103,14 +103,7 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
             {unplacedError}
           </p>
         )}
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create"}
-          </button>
-        </div>
+        <FormActions label="Create" pendingLabel="Creating…" pending={create.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { type FormEvent, useMemo, useState } from "react";
 
 import { errorField, errorMessage } from "../../api";
-import { Dialog } from "../../components/Dialog";
+import { Dialog, FormActions } from "../../components/Dialog";
 import { FieldError, fieldErrorFor } from "../../components/FieldError";
 import { Loading } from "../../components/Loading";
 import { SecretOnce } from "../../components/SecretOnce";
@@ -140,14 +140,7 @@ export function CreateIntegrationDialog({ onClose }: { onClose: () => void }) {
           </fieldset>
         )}
         <FormError errors={errors} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create"}
-          </button>
-        </div>
+        <FormActions label="Create" pendingLabel="Creating…" pending={create.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -254,14 +247,7 @@ export function EditIntegrationDialog({ integration, onClose }: { integration: I
           </fieldset>
         )}
         <FormError errors={errors} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={update.isPending}>
-            {update.isPending ? "Saving…" : "Save"}
-          </button>
-        </div>
+        <FormActions label="Save" pendingLabel="Saving…" pending={update.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );

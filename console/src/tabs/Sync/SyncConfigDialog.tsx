@@ -4,7 +4,7 @@
 import { type FormEvent, Fragment, useState } from "react";
 
 import { errorField, errorMessage } from "../../api";
-import { Dialog } from "../../components/Dialog";
+import { Dialog, FormActions } from "../../components/Dialog";
 import { FieldError } from "../../components/FieldError";
 import { Loading } from "../../components/Loading";
 import type { Integration } from "../../hooks/useIntegrations";
@@ -302,14 +302,13 @@ export function SyncConfigDialog({
             {unplaced}
           </p>
         )}
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending || !integrationId}>
-            {save.isPending ? "Saving…" : "Save"}
-          </button>
-        </div>
+        <FormActions
+          label="Save"
+          pendingLabel="Saving…"
+          pending={save.isPending}
+          disabled={!integrationId}
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );
